@@ -16,8 +16,10 @@ accept, PS3.8 9.2 action AE-6), the reject result, source and reason (PS3.8 9.3.
     |       |-- UnexpectedPDUError                A-ABORT reason 2
     |       |-- UnrecognizedPDUParameterError     A-ABORT reason 4
     |       |-- UnexpectedPDUParameterError       A-ABORT reason 5
-    |       `-- InvalidPDUParameterValueError     A-ABORT reason 6
-    |           `-- PDUTooLargeError
+    |       |-- InvalidPDUParameterValueError     A-ABORT reason 6
+    |       |   |-- PDUTooLargeError
+    |       |   `-- InvalidFragmentError          PS3.8 Annex E fragment rules
+    |       `-- InvalidMessageError               PS3.7 message (service-user abort)
     `-- NegotiationError              association rejected during negotiation
 """
 
@@ -162,3 +164,61 @@ class NegotiationError(DicomnetError):
     def __init__(self, message: str, *, reject: RejectCode) -> None:
         super().__init__(message)
         self.reject = reject
+
+
+class InvalidMessageError(RemoteProtocolError):
+    """A DIMSE message that breaks PS3.7.
+
+    A malformed command set (PS3.7 6.3, Annex E) or a message without a
+    mandatory field (PS3.7 9.3, 10.3).
+
+    The DIMSE layer is a user of the Upper Layer, so the abort it answers with
+    is a service-user A-ABORT (PS3.8 9.3.8, source 0, reason not significant).
+    """
+
+    abort_source = AbortSource.SERVICE_USER
+
+
+class InvalidFragmentError(InvalidPDUParameterValueError):
+    """A PDV that breaks the fragmentation rules of PS3.8 Annex E / PS3.7 6.3.1.
+
+    A PDV on a presentation context that was not accepted, a data fragment
+    before the command's last fragment, a fragment on another context in the
+    middle of a message, or a command set over the receiver's limit (A-ABORT
+    reason 6, invalid PDU parameter value).
+    """
+
+
+# --- Drivers (dicomnet.transport) -------------------------------------------------
+# Appended with issue #4: the only exceptions about sockets. The sans-I/O core
+# never raises them; the drivers raise them internally, through one helper
+# (dicomnet.transport._exceptions.map_exceptions), and mostly answer them by
+# telling the core the transport closed (PS3.8 Evt17).
+
+
+class TransportError(DicomnetError):
+    """A failure of the transport connection (TCP or TLS), seen by a driver."""
+
+
+class ConnectError(TransportError):
+    """The transport connection could not be opened (refused, unreachable, TLS)."""
+
+
+class ConnectTimeout(ConnectError):  # noqa: N818  (httpcore's names, style 4)
+    """Opening the transport connection took longer than allowed."""
+
+
+class ReadError(TransportError):
+    """Reading from the transport connection failed (reset, TLS alert ...)."""
+
+
+class WriteError(TransportError):
+    """Writing to the transport connection failed."""
+
+
+class WriteTimeout(WriteError):  # noqa: N818  (httpcore's names, style 4)
+    """The peer did not take our bytes within the allowed time."""
+
+
+class TransportClosedError(TransportError):
+    """The driver has already closed its transport connection and stopped."""

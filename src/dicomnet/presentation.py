@@ -13,7 +13,7 @@ The public names and behaviour follow pynetdicom 3's ``presentation`` module.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Final, NamedTuple
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from pydicom.uid import UID
 
@@ -25,6 +25,9 @@ from dicomnet.ul.items import (
     SCPSCURoleSelectionSubItem,
 )
 
+if TYPE_CHECKING:
+    from dicomnet.pdu_primitives import SCP_SCU_RoleSelectionNegotiation
+
 __all__ = [
     "BOTH_SCU_SCP_ROLE",
     "CONTEXT_REJECTED",
@@ -35,6 +38,7 @@ __all__ = [
     "PresentationContextTuple",
     "RoleProposals",
     "build_context",
+    "build_role",
     "from_ac_item",
     "from_rq_item",
     "negotiate_as_acceptor",
@@ -616,3 +620,37 @@ def from_ac_item(item: PresentationContextItemAC) -> PresentationContext:
     if item.transfer_syntax:
         cx.add_transfer_syntax(item.transfer_syntax)
     return cx
+
+
+def build_role(
+    uid: str | bytes,
+    scu_role: bool = False,  # noqa: FBT001, FBT002  (pynetdicom's signature)
+    scp_role: bool = False,  # noqa: FBT001, FBT002
+) -> SCP_SCU_RoleSelectionNegotiation:
+    """Return an SCP/SCU Role Selection proposal for ``ext_neg`` (PS3.7 D.3.3.4).
+
+    Parameters
+    ----------
+    uid : str, bytes or pydicom.uid.UID
+        The SOP class UID the proposal is for.
+    scu_role : bool, optional
+        Propose that the requestor may act as SCU (default ``False``).
+    scp_role : bool, optional
+        Propose that the requestor may act as SCP (default ``False``), e.g.
+        to receive the C-STORE sub-operations of a C-GET.
+
+    Returns
+    -------
+    pdu_primitives.SCP_SCU_RoleSelectionNegotiation
+    """
+    # The compat primitive lives in the API ring, which imports this module;
+    # importing it at call time keeps the core free of it at import time.
+    from dicomnet.pdu_primitives import (  # noqa: PLC0415
+        SCP_SCU_RoleSelectionNegotiation as Role,
+    )
+
+    role = Role()
+    role.sop_class_uid = uid
+    role.scu_role = scu_role
+    role.scp_role = scp_role
+    return role

@@ -105,51 +105,29 @@ def test_capture_is_whole_and_follows_the_expected_flow(
     assert flows(recorded) == list(recipe.flows), recorded.log
 
 
-def zero_reserved(data: bytes) -> bytes:
-    """``data`` with its presentation context items' reserved bytes set to 00H.
-
-    PS3.8 9.3.2.2 and 9.3.3.2: those bytes "shall be sent with a value 00H but
-    not tested to this value when received". Other PDUs come back unchanged.
-    """
-    if data[0] not in (PDUType.A_ASSOCIATE_RQ, PDUType.A_ASSOCIATE_AC):
-        return data
-    out = bytearray(data)
-    offset = 6 + 68  # PDU header, then the fixed fields up to the first item
-    while offset + 4 <= len(out):
-        item_type, length = (
-            out[offset],
-            int.from_bytes(out[offset + 2 : offset + 4], "big"),
-        )
-        if item_type in (0x20, 0x21):
-            # Context ID at +4; +6 is reserved in the RQ, result/reason in the AC.
-            out[offset + 5] = out[offset + 7] = 0
-            if item_type == 0x20:
-                out[offset + 6] = 0
-        offset += 4 + length
-    return bytes(out)
+def first_difference(left: bytes, right: bytes) -> int:
+    """Offset of the first byte where ``left`` and ``right`` differ."""
+    for offset, (a, b) in enumerate(zip(left, right, strict=False)):
+        if a != b:
+            return offset
+    return min(len(left), len(right))
 
 
 def test_every_pdu_round_trips_to_identical_bytes(
     recipe: Session, recorded: Capture
 ) -> None:
+    # Issue #3: byte for byte, reserved bytes included (DCMTK 3.6.7 sends FFH
+    # in byte 7 of each presentation context item of its A-ASSOCIATE-RQ).
     assert recorded.pdus, recorded.log
-    mismatches, reserved_only = [], []
+    mismatches = []
     for pdu in recorded.pdus:
         result = decode_pdu(pdu.data)
         assert type(result) is CLASSES[pdu.pdu_type], pdu.describe()
         encoded = encode_pdu(result)
-        if encoded == pdu.data:
-            continue
-        if encoded == zero_reserved(pdu.data):
-            reserved_only.append(pdu.describe())
-        else:
-            mismatches.append(pdu.describe())
+        if encoded != pdu.data:
+            offset = first_difference(encoded, pdu.data)
+            mismatches.append(f"{pdu.describe()}: differs from byte offset {offset}")
     assert mismatches == []
-    if reserved_only:
-        # Not a pass and not a failure: the peer put non-zero values in bytes
-        # PS3.8 tells receivers not to test (DCMTK 3.6.7 sends FFH in byte 7 of
-        # each presentation context item) and the codec does not keep them.
-        pytest.xfail(f"reserved bytes not preserved in {reserved_only}")
 
 
 def test_associate_rq_carries_what_the_requestor_was_told(

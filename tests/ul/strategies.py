@@ -120,7 +120,11 @@ def application_context_items() -> st.SearchStrategy[ApplicationContextItem]:
 def presentation_context_rq_items(
     max_transfer_syntaxes: int = 8,
 ) -> st.SearchStrategy[PresentationContextItemRQ]:
-    """Presentation context items of a request."""
+    """Presentation context items of a request.
+
+    The reserved bytes 6-8 are mostly zeros, as PS3.8 9.3.2.2 sends them, and
+    otherwise any three bytes, as a peer may fill them (DCMTK sends FFH).
+    """
     return st.builds(
         PresentationContextItemRQ,
         context_id=context_ids(),
@@ -128,6 +132,7 @@ def presentation_context_rq_items(
         transfer_syntaxes=st.lists(
             uids(), min_size=1, max_size=max_transfer_syntaxes
         ).map(tuple),
+        reserved=st.one_of(st.just(bytes(3)), st.binary(min_size=3, max_size=3)),
     )
 
 

@@ -35,6 +35,9 @@ from dicomnet.ul.items import (
 from tests.ul import strategies
 
 CODEC = settings(deadline=None, max_examples=100)
+# A user information item holds up to nine generated sub-items, each of them
+# also round-tripped on its own: fewer examples keep tests/ul under 5 s.
+USER_INFORMATION = settings(CODEC, max_examples=50)
 
 
 def item(item_type: int, body: bytes, second: int = 0) -> bytes:
@@ -110,7 +113,7 @@ def test_item_round_trip(strategy, data):
     assert encode_item(decode_item(raw)) == raw
 
 
-@CODEC
+@USER_INFORMATION
 @given(strategies.user_information_items(requestor=False))
 def test_acceptor_user_information_round_trip(value):
     raw = encode_item(value)
@@ -193,6 +196,42 @@ def test_rejected_context_transfer_syntax_forms():
     assert decode_context_ac(odd).transfer_syntax == "\xe9t\xe9"
     assert encode_item(decode_item(absent)) == absent
     assert encode_item(decode_item(empty)) == empty
+
+
+def test_context_rq_reserved_bytes_are_kept():
+    # DCMTK 3.6.7 sends FFH in item byte 7 (PS3.8 Table 9-13: bytes 6-8 are
+    # reserved, sent as 00H, not tested). They are kept, not tested, and sent
+    # back, so that the item re-encodes exactly.
+    raw = item(0x20, bytes([1, 0x00, 0xFF, 0x00]) + ABSTRACT + IMPLICIT)
+    value = decode_item(raw)
+    assert value == PresentationContextItemRQ(
+        context_id=1,
+        abstract_syntax="1.2.840.10008.1.1",
+        transfer_syntaxes=("1.2.840.10008.1.2",),
+        reserved=b"\x00\xff\x00",
+    )
+    assert encode_item(value) == raw
+    assert "reserved" not in repr(value)
+
+
+def test_context_rq_built_here_sends_zero_reserved_bytes():
+    value = PresentationContextItemRQ(
+        context_id=3, abstract_syntax="1.2", transfer_syntaxes=("1.2.840.10008.1.2",)
+    )
+    assert value.reserved == bytes(3)
+    assert encode_item(value)[4:8] == b"\x03\x00\x00\x00"
+
+
+@pytest.mark.parametrize("reserved", [b"", b"\x00\x00", bytes(4)], ids=len)
+def test_context_rq_reserved_of_another_length_is_a_local_error(reserved):
+    value = PresentationContextItemRQ(
+        context_id=1,
+        abstract_syntax="1.2",
+        transfer_syntaxes=("1.2",),
+        reserved=reserved,
+    )
+    with pytest.raises(LocalProtocolError, match="reserved"):
+        encode_item(value)
 
 
 # -- malformed items ---------------------------------------------------------------

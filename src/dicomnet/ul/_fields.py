@@ -1,4 +1,4 @@
-"""Length-checked readers for the items and fields of the PDU codec.
+"""Length-checked readers, and writers, for the items and fields of the PDU codec.
 
 PS3.8 9.3.1 builds the variable part of a PDU from items (type, reserved,
 2-byte length, value) and PS3.7 D.3.3 builds sub-items from fields behind a
@@ -44,6 +44,21 @@ def iter_items(data: bytes, where: str) -> Iterator[tuple[int, int, bytes]]:
             )
         yield item_type, second, data[offset : offset + length]
         offset += length
+
+
+def pack_item(item_type: int, body: bytes, second: int = 0) -> bytes:
+    """Frame ``body`` as one item (PS3.8 9.3.1): type, reserved, length, value.
+
+    ``second`` is the reserved byte, sent as 00H, except where PS3.7 D.3.3.6.1
+    puts the sub-item version there. A body over 65535 bytes raises
+    ``struct.error``, which the encoders turn into a local error.
+    """
+    return ITEM_HEADER.pack(item_type, second, len(body)) + body
+
+
+def pack_field(raw: bytes) -> bytes:
+    """Write ``raw`` behind its 2-byte length (the PS3.7 D.3.3 sub-fields)."""
+    return _U16.pack(len(raw)) + raw
 
 
 def read_field(value: bytes, offset: int, where: str) -> tuple[bytes, int]:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from dicomnet.errors import ProtocolError
-    from dicomnet.ul.fsm import Action, Event, State
+    from dicomnet.ul.fsm_table import Action, Event, State
     from dicomnet.ul.pdu import (
         A_ASSOCIATE_AC,
         A_ASSOCIATE_RJ,

@@ -39,19 +39,17 @@ from dicomnet.ul._text import (
     decode_ae_title_lenient,
     encode_ae_title,
 )
+from dicomnet.ul.item_type import ItemType, reject_misplaced_item
 from dicomnet.ul.items import (
     ApplicationContextItem,
-    ItemType,
     PresentationContextItemAC,
     PresentationContextItemRQ,
-    UserInformationItem,
     decode_application_context,
     decode_presentation_context_ac,
     decode_presentation_context_rq,
-    decode_user_information,
     encode_item,
-    reject_misplaced_item,
 )
+from dicomnet.ul.user_information import UserInformationItem, decode_user_information
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
