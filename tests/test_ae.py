@@ -45,7 +45,7 @@ class FakeAssociation:
 
 
 def test_defaults(ae: ApplicationEntity) -> None:
-    assert ae.ae_title == "PYNETDICOM"
+    assert ae.ae_title == "DICOMNET"
     assert ae.acse_timeout == 30
     assert ae.dimse_timeout == 30
     assert ae.network_timeout == 60
@@ -100,7 +100,7 @@ def test_ae_title_bytes_deprecated(ae: ApplicationEntity) -> None:
 def test_ae_title_value_error(ae: ApplicationEntity, value: str) -> None:
     with pytest.raises(ValueError, match="ae_title"):
         ae.ae_title = value
-    assert ae.ae_title == "PYNETDICOM"
+    assert ae.ae_title == "DICOMNET"
 
 
 @pytest.mark.parametrize("value", [None, 12, ["AE"]])
@@ -581,7 +581,7 @@ def test_str_summary(ae: ApplicationEntity) -> None:
     ae.maximum_pdu_size = 0
     ae._register_association(FakeAssociation())
     text = str(ae)
-    assert "Application Entity 'PYNETDICOM'" in text
+    assert "Application Entity 'DICOMNET'" in text
     assert "Verification SOP Class" in text
     assert "CT Image Storage" in text
     assert "Implicit VR Little Endian" in text

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Final, Protocol
 
+from dicomnet._ae_network import NetworkMixin
 from dicomnet._globals import DEFAULT_MAX_LENGTH
 from dicomnet._validators import check_ae_title, check_uid
 from dicomnet._version import (
@@ -40,8 +41,9 @@ __all__ = [
 
 _LOGGER = logging.getLogger(__name__)
 
-#: pynetdicom's default AE title, kept so that peers configured for it match.
-DEFAULT_AE_TITLE: Final = "PYNETDICOM"
+#: The default AE title: pynetdicom's ``"PYNETDICOM"`` under the rename rule
+#: (a pynetdicom program runs after replacing the word with ``dicomnet``).
+DEFAULT_AE_TITLE: Final = "DICOMNET"
 
 #: PS3.8 9.3.2.2: context IDs are the odd integers 1 to 255, so an
 #: A-ASSOCIATE-RQ proposes at most 128 presentation contexts.
@@ -144,14 +146,14 @@ def _remove_syntaxes(
     return kept
 
 
-class ApplicationEntity:
+class ApplicationEntity(NetworkMixin):
     """A DICOM Application Entity: configuration and presentation contexts.
 
     Parameters
     ----------
     ae_title : str, optional
         Our AE title: 1 to 16 ASCII characters, no backslash or control
-        character, not all spaces. Default ``"PYNETDICOM"``.
+        character, not all spaces. Default ``"DICOMNET"``.
 
     Notes
     -----
@@ -178,6 +180,7 @@ class ApplicationEntity:
         # Fed by the association layer, which may run on other threads.
         self._associations: list[TrackedAssociation] = []
         self._associations_lock = threading.Lock()
+        self._network_init()
 
     # -- identity --------------------------------------------------------------------
 

@@ -141,6 +141,33 @@ class AssociationServer(socketserver.TCPServer):
         # wake-up pair too, and re-raises.
         super().__init__(address, handler, bind_and_activate=True)
 
+    # --- handler bindings (pynetdicom's server.bind/unbind) ----------------------
+    # The registry is the API ring's (``dicomnet.events.HandlerRegistry``), set
+    # by the AE: the driver ring keeps it opaque and never imports events.
+
+    #: The server's handler registry; new associations get a copy of it.
+    handlers: Any = None
+
+    def bind(self, event: Any, handler: Any, args: Sequence[Any] | None = None) -> None:  # noqa: ANN401
+        """Bind ``handler`` to ``event`` here and on every running association."""
+        self.handlers.bind(event, handler, args)
+        for association in self.active_associations:
+            association.bind(event, handler, args)  # type: ignore[attr-defined]  # the API ring's Association
+
+    def unbind(self, event: Any, handler: Any) -> None:  # noqa: ANN401
+        """Unbind ``handler`` from ``event`` here and on every running association."""
+        self.handlers.unbind(event, handler)
+        for association in self.active_associations:
+            association.unbind(event, handler)  # type: ignore[attr-defined]  # the API ring's Association
+
+    def get_handlers(self, event: Any) -> Any:  # noqa: ANN401
+        """Return the server's handlers for ``event`` (pynetdicom's shapes)."""
+        return self.handlers.get_handlers(event)
+
+    def get_events(self) -> list[Any]:
+        """Return the events with handlers bound on this server."""
+        return list(self.handlers.get_events())
+
     def server_activate(self) -> None:
         """Listen, with a non-blocking socket.
 

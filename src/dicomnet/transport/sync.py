@@ -159,6 +159,10 @@ class AssociationDriver:
         next deadline is one ``idle_timeout`` later. Default: close.
     clock : callable
         The clock whose readings are passed to the core as ``now``.
+    on_stopped : callable, optional
+        Runs on the owner thread once the connection is closed and the driver
+        has stopped, whatever the reason (also after a failed TLS handshake,
+        which the core never hears of).
     """
 
     def __init__(  # noqa: PLR0913  (the driver's documented settings)
@@ -170,8 +174,10 @@ class AssociationDriver:
         idle_timeout: float | None = None,
         on_idle: Callable[[], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        on_stopped: Callable[[], None] | None = None,
     ) -> None:
         self._connection = connection
+        self._on_stopped = on_stopped
         self._handle_event = handle_event
         self.name = name
         self._idle_timeout = idle_timeout
@@ -346,6 +352,8 @@ class AssociationDriver:
             if future.set_running_or_notify_cancel():
                 future.set_exception(TransportClosedError(f"{self.name} has stopped"))
         self._log.debug("driver stopped")
+        if self._on_stopped is not None:
+            self._guarded(self._on_stopped)
 
     def _step(self, selector: selectors.BaseSelector) -> None:
         """Wait for one thing to happen, let the core react, flush, dispatch."""

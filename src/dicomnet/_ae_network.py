@@ -1,0 +1,376 @@
+"""The network half of :class:`~dicomnet.ae.ApplicationEntity`.
+
+``associate`` (requestor), ``make_server``/``start_server`` (acceptor),
+``shutdown``, and the hook every server calls for an accepted connection. Kept
+apart from the configuration surface in :mod:`dicomnet.ae` so that each module
+has one responsibility; ``ApplicationEntity`` inherits this mixin.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import threading
+from typing import TYPE_CHECKING, Any
+
+from dicomnet import events as evt
+from dicomnet._globals import DEFAULT_MAX_LENGTH
+from dicomnet._validators import check_ae_title
+from dicomnet.acse import (
+    AcceptorPolicy,
+    NegotiationDecisions,
+    UserInformation,
+    build_associate_rq,
+)
+from dicomnet.association import Association
+from dicomnet.presentation import PresentationContext
+from dicomnet.transport.server import AssociationServer, ThreadedAssociationServer
+
+if TYPE_CHECKING:
+    import socket
+    import ssl
+    from collections.abc import Sequence
+
+    from dicomnet.ul.pdu import A_ASSOCIATE_RQ
+
+__all__ = ["NetworkMixin"]
+
+_LOGGER = logging.getLogger("dicomnet.ae")
+
+_MAX_CONTEXTS = 128
+
+
+class NetworkMixin:
+    """``associate``, servers and ``shutdown`` for the application entity."""
+
+    # Provided by ApplicationEntity.
+    ae_title: str
+    requested_contexts: list[PresentationContext]
+    supported_contexts: list[PresentationContext]
+    maximum_associations: int
+    maximum_pdu_size: int
+    require_called_aet: bool
+    require_calling_aet: list[str]
+    implementation_class_uid: str
+    implementation_version_name: str | None
+    _register_association: Any
+    _unregister_association: Any
+
+    @property
+    def active_associations(self) -> list[Any]:  # pragma: no cover - see AE
+        """Return the live associations (ApplicationEntity defines it)."""
+        raise NotImplementedError
+
+    _servers: list[AssociationServer]
+    _servers_lock: threading.Lock
+
+    def _network_init(self) -> None:
+        self._servers = []
+        self._servers_lock = threading.Lock()
+
+    # -- requestor -------------------------------------------------------------
+
+    def associate(  # noqa: PLR0913, PLR0917  (pynetdicom's signature)
+        self,
+        addr: str | tuple[str, int, int],
+        port: int,
+        contexts: Sequence[PresentationContext] | None = None,
+        ae_title: str = "ANY-SCP",
+        max_pdu: int = DEFAULT_MAX_LENGTH,
+        ext_neg: Sequence[Any] | None = None,
+        bind_address: tuple[Any, ...] | None = None,
+        tls_args: tuple[ssl.SSLContext, str | None] | None = None,
+        evt_handlers: Sequence[Any] | None = None,
+    ) -> Association:
+        """Request an association with a peer (pynetdicom's ``AE.associate``).
+
+        Always returns an :class:`Association`: check ``is_established``;
+        connection failures and timeouts leave it ``is_aborted``, a refusal
+        ``is_rejected``.
+        """
+        address = _peer_address(addr, port)
+        called = check_ae_title(ae_title, "ae_title")
+        requested = _numbered(
+            contexts if contexts is not None else self.requested_contexts
+        )
+        items = [item.to_item() for item in (ext_neg or [])]
+        _apply_roles(requested, items)
+        handlers = evt.normalise_handlers(evt_handlers)
+        rq = build_associate_rq(
+            called_ae_title=called,
+            calling_ae_title=self.ae_title,
+            contexts=requested,
+            implementation_class_uid=self.implementation_class_uid,
+            implementation_version_name=self.implementation_version_name,
+            maximum_length=max_pdu,
+            extended_negotiation=items,
+        )
+        assoc = Association(self, "requestor")
+        assoc.requestor.ae_title = self.ae_title
+        assoc.requestor.maximum_length = max_pdu
+        assoc.requestor.implementation_class_uid = self.implementation_class_uid
+        assoc.requestor.implementation_version_name = self.implementation_version_name
+        assoc.acceptor.ae_title = called
+        for event, handler, args in handlers:
+            assoc.bind(event, handler, args)
+        self._register_association(assoc)
+        assoc._start(  # noqa: SLF001  (the AE starts what it creates)
+            address=address, bind_address=bind_address, tls=tls_args
+        )
+        assoc._request(rq)  # noqa: SLF001
+        return assoc
+
+    # -- acceptor --------------------------------------------------------------
+
+    def make_server(  # noqa: PLR0913, PLR0917  (pynetdicom's signature)
+        self,
+        address: tuple[Any, ...],
+        ae_title: str | None = None,
+        contexts: Sequence[PresentationContext] | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        evt_handlers: Sequence[Any] | None = None,
+        server_class: type[AssociationServer] | None = None,
+        **kwargs: Any,  # noqa: ANN401
+    ) -> AssociationServer:
+        """Create, without starting, an association server (pynetdicom's)."""
+        title = check_ae_title(ae_title, "ae_title") if ae_title else self.ae_title
+        supported = list(contexts) if contexts is not None else self.supported_contexts
+        if not supported:
+            raise ValueError(
+                "No supported presentation contexts: add some with "
+                "'add_supported_context()' or pass 'contexts'"
+            )
+        for cx in supported:
+            if (cx.scu_role is None) != (cx.scp_role is None):
+                raise ValueError(
+                    "A supported context must set both 'scu_role' and 'scp_role' "
+                    f"or neither: {cx.abstract_syntax}"
+                )
+        handlers = evt.normalise_handlers(evt_handlers)
+        cls = server_class or AssociationServer
+        server = cls(self, address, title, supported, ssl_context, handlers, **kwargs)
+        registry = evt.HandlerRegistry()
+        for event, handler, args in handlers:
+            registry.bind(event, handler, args)
+        server.handlers = registry
+        return server
+
+    def start_server(  # noqa: PLR0913, PLR0917  (pynetdicom's signature)
+        self,
+        address: tuple[Any, ...],
+        block: bool = True,  # noqa: FBT001, FBT002  (pynetdicom's signature)
+        ssl_context: ssl.SSLContext | None = None,
+        evt_handlers: Sequence[Any] | None = None,
+        ae_title: str | None = None,
+        contexts: Sequence[PresentationContext] | None = None,
+    ) -> ThreadedAssociationServer | None:
+        """Listen for association requests (pynetdicom's ``AE.start_server``).
+
+        ``block=True`` serves on this thread until :meth:`shutdown` runs on
+        another one (or Ctrl-C) and returns ``None``; ``block=False`` returns
+        the running :class:`~dicomnet.transport.ThreadedAssociationServer`.
+        """
+        server_class = AssociationServer if block else ThreadedAssociationServer
+        server = self.make_server(
+            address, ae_title, contexts, ssl_context, evt_handlers, server_class
+        )
+        with self._servers_lock:
+            self._servers.append(server)
+        if not block:
+            assert isinstance(server, ThreadedAssociationServer)  # noqa: S101
+            server.start()
+            return server
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            server.shutdown()
+        finally:
+            server.server_close()
+        return None
+
+    def shutdown(self) -> None:
+        """Abort every association and stop every server ``start_server`` made."""
+        for assoc in self.active_associations:
+            assoc.abort()
+        with self._servers_lock:
+            servers, self._servers = self._servers, []
+        for server in servers:
+            server.shutdown()
+
+    def _new_acceptor(
+        self,
+        server: AssociationServer,
+        sock: socket.socket,
+        client_address: tuple[Any, ...],
+    ) -> Association:
+        """Start an acceptor association for a connection ``server`` accepted."""
+        del client_address  # the driver reads the peer's address itself
+        assoc = Association(self, "acceptor")
+        assoc.server = server
+        registry = server.handlers
+        if registry is not None:
+            for event in registry.get_events():
+                for handler, args in _bindings(registry.get_handlers(event)):
+                    assoc.bind(event, handler, args)
+        assoc.acceptor.ae_title = server.ae_title
+        assoc.acceptor.maximum_length = self.maximum_pdu_size
+        assoc.acceptor.implementation_class_uid = self.implementation_class_uid
+        assoc.acceptor.implementation_version_name = self.implementation_version_name
+        assoc._acceptor_policy = lambda rq: self._negotiation(server, assoc, rq)  # noqa: SLF001
+        self._register_association(assoc)
+        assoc._start(sock, ssl_context=server.ssl_context)  # noqa: SLF001
+        return assoc
+
+    def _negotiation(
+        self, server: AssociationServer, assoc: Association, rq: A_ASSOCIATE_RQ
+    ) -> tuple[AcceptorPolicy, NegotiationDecisions]:
+        """Return the acceptor's policy and the user's decisions for ``rq``."""
+        others = [
+            a
+            for a in self.active_associations
+            if a is not assoc and a.is_acceptor and not a.is_released
+        ]
+        policy = AcceptorPolicy(
+            ae_title=server.ae_title,
+            supported_contexts=tuple(server.contexts),
+            implementation_class_uid=self.implementation_class_uid,
+            implementation_version_name=self.implementation_version_name,
+            require_called_aet=self.require_called_aet,
+            require_calling_aet=tuple(self.require_calling_aet),
+            maximum_pdu_length=self.maximum_pdu_size,
+            maximum_associations_reached=len(others) >= self.maximum_associations,
+        )
+        return policy, _decisions(assoc, UserInformation.from_item(rq.user_information))
+
+
+def _bindings(found: Any) -> list[tuple[Any, Any]]:  # noqa: ANN401
+    """Normalise ``get_handlers`` (a list, or one pair for intervention events)."""
+    if isinstance(found, tuple):
+        return [found]
+    return list(found)
+
+
+def _peer_address(addr: object, port: object) -> tuple[Any, ...]:
+    if not isinstance(port, int) or isinstance(port, bool):
+        raise TypeError("'port' must be an int")
+    if isinstance(addr, str):
+        return (addr, port)
+    if isinstance(addr, tuple) and len(addr) == 3 and isinstance(addr[0], str):
+        return (addr[0], port, addr[1], addr[2])
+    raise TypeError("'addr' must be str or tuple[str, int, int]")
+
+
+def _numbered(contexts: Sequence[PresentationContext]) -> list[PresentationContext]:
+    """Deep copies of the requested contexts with IDs 1, 3, 5... (PS3.8 9.3.2.2)."""
+    if len(contexts) > _MAX_CONTEXTS:
+        raise ValueError("No more than 128 presentation contexts may be requested")
+    if not all(isinstance(cx, PresentationContext) for cx in contexts):
+        raise ValueError("'contexts' must be a list of PresentationContext")
+    if not contexts:
+        raise RuntimeError(
+            "At least one requested presentation context is required before "
+            "associating with a peer"
+        )
+    numbered = []
+    for index, cx in enumerate(contexts):
+        clone = copy.deepcopy(cx)
+        clone.context_id = 2 * index + 1
+        numbered.append(clone)
+    return numbered
+
+
+def _apply_roles(contexts: list[PresentationContext], items: list[Any]) -> None:
+    """Mark the roles we propose on the contexts they concern (PS3.7 D.3.3.4)."""
+    for item in items:
+        uid = getattr(item, "sop_class_uid", None)
+        if uid is None or not hasattr(item, "scu_role"):
+            continue
+        for cx in contexts:
+            if cx.abstract_syntax == uid:
+                cx.scu_role = item.scu_role
+                cx.scp_role = item.scp_role
+
+
+def _decisions(assoc: Association, info: UserInformation) -> NegotiationDecisions:
+    """Run the negotiation intervention handlers (pynetdicom 4.4, 4.5)."""
+    return NegotiationDecisions(
+        user_identity=_user_identity(assoc, info),
+        sop_class_extended=_sop_extended(assoc, info),
+        sop_class_common_extended=_sop_common(assoc, info),
+        async_ops=_async_ops(assoc, info),
+    )
+
+
+def _is_default(assoc: Association, event: Any) -> bool:  # noqa: ANN401
+    handler, _args = assoc.get_handlers(event)
+    return bool(handler is evt.get_default_handler(event))
+
+
+def _user_identity(
+    assoc: Association, info: UserInformation
+) -> tuple[bool, bytes | None] | None:
+    identity = info.user_identity_rq
+    if identity is None or _is_default(assoc, evt.EVT_USER_ID):
+        return None  # no handler: the identity is ignored
+    attrs = {
+        "user_id_type": identity.user_identity_type,
+        "primary_field": identity.primary_field,
+        "secondary_field": identity.secondary_field or None,
+    }
+    try:
+        verified, response = assoc._trigger(evt.EVT_USER_ID, attrs)  # noqa: SLF001
+    except Exception:
+        _LOGGER.exception("Exception in the 'evt.EVT_USER_ID' handler")
+        return (False, None)
+    return (bool(verified), response)
+
+
+def _sop_extended(assoc: Association, info: UserInformation) -> dict[str, bytes]:
+    if not info.sop_class_extended:
+        return {}
+    try:
+        result = assoc._trigger(  # noqa: SLF001
+            evt.EVT_SOP_EXTENDED, {"app_info": dict(info.sop_class_extended)}
+        )
+    except Exception:
+        _LOGGER.exception("Exception in the 'evt.EVT_SOP_EXTENDED' handler")
+        return {}
+    return {str(k): bytes(v) for k, v in (result or {}).items() if isinstance(v, bytes)}
+
+
+def _sop_common(assoc: Association, info: UserInformation) -> list[str]:
+    if not info.sop_class_common_extended:
+        return []
+    from dicomnet.pdu_primitives import SOPClassCommonExtendedNegotiation  # noqa: PLC0415
+
+    items = {
+        uid: SOPClassCommonExtendedNegotiation.from_item(sub)
+        for uid, sub in info.sop_class_common_extended.items()
+    }
+    try:
+        result = assoc._trigger(evt.EVT_SOP_COMMON, {"items": items})  # noqa: SLF001
+    except Exception:
+        _LOGGER.exception("Exception in the 'evt.EVT_SOP_COMMON' handler")
+        return []
+    return [
+        str(uid)
+        for uid, item in (result or {}).items()
+        if isinstance(item, SOPClassCommonExtendedNegotiation)
+    ]
+
+
+def _async_ops(assoc: Association, info: UserInformation) -> tuple[int, int] | None:
+    proposed = info.async_ops
+    if proposed is None or _is_default(assoc, evt.EVT_ASYNC_OPS):
+        return None
+    attrs = {
+        "nr_invoked": proposed.maximum_number_operations_invoked,
+        "nr_performed": proposed.maximum_number_operations_performed,
+    }
+    try:
+        assoc._trigger(evt.EVT_ASYNC_OPS, attrs)  # noqa: SLF001
+    except Exception:
+        _LOGGER.exception("Exception in the 'evt.EVT_ASYNC_OPS' handler")
+    # dicomnet performs operations one at a time: it can honour (1, 1) only
+    # (PS3.7 D.3.3.3), whatever the handler would allow.
+    return (1, 1)

@@ -1,0 +1,522 @@
+"""The pynetdicom-compatible :class:`Association` over the sans-I/O stack.
+
+An Association owns one :class:`~dicomnet.protocol.AssociationProtocol` and the
+:class:`~dicomnet.transport.sync.AssociationDriver` whose thread runs it. Every
+protocol call and every event handler runs on that owner thread; a user thread
+(``send_c_echo``, ``release``, ``abort``) reaches it through ``driver.call`` and
+waits on a future with the ACSE or DIMSE timeout, as pynetdicom's blocking API
+promises. Network trouble never raises: it shows in ``is_aborted`` and in the
+empty ``Dataset`` a service method returns.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from pydicom.dataset import Dataset
+
+from dicomnet import _config
+from dicomnet import events as evt
+from dicomnet._logging import on_pdu_recv, on_pdu_sent
+from dicomnet.errors import DicomnetError
+from dicomnet.protocol import (
+    Aborted,
+    AssociationAccepted,
+    AssociationProtocol,
+    AssociationRejected,
+    AssociationRequested,
+    MessageReceived,
+    ProtocolConfig,
+    Released,
+    ReleaseRequested,
+)
+from dicomnet.services import dispatch_request
+from dicomnet.transport.sync import AssociationDriver
+from dicomnet.ul.connection import Role, ULConfig
+from dicomnet.ul.events import StateTransition
+from dicomnet.ul.fsm import State
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from dicomnet.acse import AcceptorOutcome, RequestorOutcome
+    from dicomnet.dimse.primitives import DimsePrimitive
+    from dicomnet.presentation import PresentationContext
+    from dicomnet.ul.pdu import A_ASSOCIATE_RJ, A_ASSOCIATE_RQ
+
+__all__ = ["Association", "ServiceUser"]
+
+_LOGGER = logging.getLogger(__name__)
+
+MODE_REQUESTOR = "requestor"
+MODE_ACCEPTOR = "acceptor"
+VERIFICATION = "1.2.840.10008.1.1"
+# States where an A-ABORT request is pointless: no connection, or closing.
+_ENDING = frozenset({State.STA1, State.STA4, State.STA13})
+
+
+class ServiceUser:
+    """One end of an association: the requestor or the acceptor (pynetdicom 3.3)."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.ae_title = ""
+        self.address = ""
+        self.port = 0
+        self.maximum_length: int = 16382
+        self.implementation_class_uid: str | None = None
+        self.implementation_version_name: str | None = None
+        self.user_identity: Any = None
+        self.asynchronous_operations: tuple[int, int] = (1, 1)
+        self.role_selection: dict[str, Any] = {}
+        self.sop_class_extended: dict[str, bytes] = {}
+        self.primitive: Any = None
+
+    @property
+    def is_requestor(self) -> bool:
+        """Whether this end asked for the association."""
+        return self.mode == MODE_REQUESTOR
+
+    @property
+    def is_acceptor(self) -> bool:
+        """Whether this end accepted (or refused) the association."""
+        return self.mode == MODE_ACCEPTOR
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """The ``local``/``remote`` summary pynetdicom users read."""
+        return {
+            "ae_title": self.ae_title,
+            "address": self.address,
+            "port": self.port,
+            "mode": self.mode,
+            "pdv_size": self.maximum_length,
+        }
+
+
+class Association:
+    """An association with a peer (pynetdicom's ``Association``, not a Thread).
+
+    Parameters
+    ----------
+    ae : ApplicationEntity
+        The local AE.
+    mode : str
+        ``"requestor"`` or ``"acceptor"``.
+    """
+
+    def __init__(self, ae: Any, mode: str) -> None:  # noqa: ANN401  (the AE; cycle)
+        if mode not in (MODE_REQUESTOR, MODE_ACCEPTOR):
+            raise ValueError(f"Invalid association 'mode' value: {mode!r}")
+        self._ae = ae
+        self._mode = mode
+        self.is_established = False
+        self.is_rejected = False
+        self.is_aborted = False
+        self.is_released = False
+        self.acse_timeout: float | None = ae.acse_timeout
+        self.dimse_timeout: float | None = ae.dimse_timeout
+        self.network_timeout: float | None = ae.network_timeout
+        self.connection_timeout: float | None = ae.connection_timeout
+        self.network_timeout_response = "A-ABORT"
+        self.requestor = ServiceUser(MODE_REQUESTOR)
+        self.acceptor = ServiceUser(MODE_ACCEPTOR)
+        self.name = f"{mode.capitalize()}Thread@{datetime.now():%Y%m%d%H%M%S}"  # noqa: DTZ005
+        self.server: Any = None
+        self._handlers = evt.HandlerRegistry()
+        if _config.LOG_HANDLER_LEVEL == "standard":
+            self._handlers.bind(evt.EVT_PDU_RECV, on_pdu_recv)
+            self._handlers.bind(evt.EVT_PDU_SENT, on_pdu_sent)
+        self._contexts: list[PresentationContext] = []
+        self._acceptor_policy: Callable[[A_ASSOCIATE_RQ], Any] | None = None
+        self._established: Future[bool] = Future()
+        self._ended: Future[None] = Future()
+        self._pending: dict[int, Future[DimsePrimitive | None]] = {}
+        self._protocol: AssociationProtocol | None = None
+        self._driver: AssociationDriver | None = None
+        self._unregistered = threading.Event()
+
+    # -- pynetdicom's read-only surface ---------------------------------------
+
+    @property
+    def ae(self) -> Any:  # noqa: ANN401
+        """The local application entity."""
+        return self._ae
+
+    @property
+    def mode(self) -> str:
+        """``"requestor"`` or ``"acceptor"``."""
+        return self._mode
+
+    @property
+    def is_requestor(self) -> bool:
+        """Whether we asked for the association."""
+        return self._mode == MODE_REQUESTOR
+
+    @property
+    def is_acceptor(self) -> bool:
+        """Whether the peer asked for the association."""
+        return self._mode == MODE_ACCEPTOR
+
+    @property
+    def local(self) -> dict[str, Any]:
+        """Our end's details."""
+        return (self.requestor if self.is_requestor else self.acceptor).info
+
+    @property
+    def remote(self) -> dict[str, Any]:
+        """The peer's details."""
+        return (self.acceptor if self.is_requestor else self.requestor).info
+
+    @property
+    def accepted_contexts(self) -> list[PresentationContext]:
+        """Accepted presentation contexts, by context ID."""
+        return [cx for cx in self._contexts if cx.result == 0]
+
+    @property
+    def rejected_contexts(self) -> list[PresentationContext]:
+        """Rejected presentation contexts, by context ID."""
+        return [cx for cx in self._contexts if cx.result not in (0, None)]
+
+    def close(self) -> None:
+        """Abort without waiting (the server's shutdown uses this, then joins)."""
+        self._abort_now(wait=False)
+
+    def is_alive(self) -> bool:
+        """Whether the association's thread still runs."""
+        return self._driver is not None and self._driver.is_alive()
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for the association's thread to end."""
+        if self._driver is not None:
+            self._driver.join(timeout)
+
+    # -- handlers ------------------------------------------------------------
+
+    def bind(self, event: Any, handler: Any, args: Sequence[Any] | None = None) -> None:  # noqa: ANN401
+        """Bind ``handler`` to ``event`` on this association only."""
+        # EVT_FSM_TRANSITION reports only transitions of associations started
+        # after a handler was bound: the core builds those events on request.
+        self._handlers.bind(event, handler, args)
+
+    def unbind(self, event: Any, handler: Any) -> None:  # noqa: ANN401
+        """Unbind ``handler`` from ``event``."""
+        self._handlers.unbind(event, handler)
+
+    def get_handlers(self, event: Any) -> Any:  # noqa: ANN401
+        """Return the handlers bound to ``event`` (pynetdicom's shapes)."""
+        return self._handlers.get_handlers(event)
+
+    def get_events(self) -> list[Any]:
+        """Events with handlers bound."""
+        return self._handlers.get_events()
+
+    def _trigger(self, event: Any, attrs: dict[str, Any] | None = None) -> Any:  # noqa: ANN401
+        return self._handlers.trigger(self, event, attrs)
+
+    # -- starting (called by the AE) -------------------------------------------
+
+    def _start(self, sock: Any = None, **options: Any) -> None:  # noqa: ANN401
+        """Create the protocol and driver and start the owner thread."""
+        role = Role.REQUESTOR if self.is_requestor else Role.ACCEPTOR
+        local = self.requestor if self.is_requestor else self.acceptor
+        config = ProtocolConfig(
+            ul=ULConfig(
+                artim_timeout=self.acse_timeout,
+                max_pdu_length=local.maximum_length,
+                report_transitions=self._handlers.has_handlers(evt.EVT_FSM_TRANSITION),
+            )
+        )
+        self._protocol = AssociationProtocol(role, config)
+        self._driver = AssociationDriver(
+            self._protocol,
+            self._handle_event,
+            name=self.name,
+            idle_timeout=self.network_timeout,
+            on_idle=self._on_idle,
+            on_stopped=self._on_stopped,
+        )
+        if sock is not None:
+            self._driver.start_acceptor(sock, ssl_context=options.get("ssl_context"))
+            self._set_addresses()
+            self._trigger(evt.EVT_CONN_OPEN, {"address": self._driver.peer_address})
+        else:
+            self._driver.start_requestor(
+                options["address"],
+                connect_timeout=self.connection_timeout,
+                bind_address=options.get("bind_address"),
+                tls=options.get("tls"),
+            )
+
+    def _request(self, rq: A_ASSOCIATE_RQ) -> None:
+        """Requestor: issue the A-ASSOCIATE request, wait for the answer."""
+        driver = self._driver
+        protocol = self._protocol
+        assert driver is not None  # noqa: S101  (_start ran)
+        assert protocol is not None  # noqa: S101
+        self._trigger(evt.EVT_PDU_SENT, {"pdu": rq})
+        driver.call(lambda: protocol.request(rq, time.monotonic()))
+        timeout = None if self.acse_timeout is None else self.acse_timeout + 5
+        try:
+            self._established.result(timeout)
+        except FutureTimeout:
+            self._abort_now()
+
+    def _set_addresses(self) -> None:
+        driver = self._driver
+        if driver is None:
+            return
+        ours = self.requestor if self.is_requestor else self.acceptor
+        theirs = self.acceptor if self.is_requestor else self.requestor
+        if driver.local_address is not None:
+            ours.address, ours.port = driver.local_address
+        if driver.peer_address is not None:
+            theirs.address, theirs.port = driver.peer_address
+
+    # -- the user's calls ------------------------------------------------------
+
+    def send_c_echo(self, msg_id: int = 1) -> Dataset:
+        """Send a C-ECHO request and return the response status (PS3.7 9.1.5).
+
+        Returns an empty ``Dataset`` when no valid response came (timeout,
+        abort).
+        """
+        from dicomnet.dimse.primitives import C_ECHO  # noqa: PLC0415
+
+        context = self._context_for(VERIFICATION)
+        request = C_ECHO()
+        request.MessageID = msg_id
+        request.AffectedSOPClassUID = VERIFICATION
+        response = self._send_request(context, request, msg_id)
+        return _status_dataset(response)
+
+    def _context_for(self, abstract_syntax: str) -> int:
+        if not self.is_established:
+            raise RuntimeError("The association with a peer SCP has been released")
+        for cx in self.accepted_contexts:
+            if cx.abstract_syntax == abstract_syntax and cx.as_scu is not False:
+                return int(cx.context_id or 0)
+        raise ValueError(
+            f"No presentation context for '{abstract_syntax}' has been accepted "
+            "by the peer for the SCU role"
+        )
+
+    def _send_request(
+        self, context_id: int, request: DimsePrimitive, msg_id: int
+    ) -> DimsePrimitive | None:
+        driver = self._driver
+        protocol = self._protocol
+        assert driver is not None  # noqa: S101  (_start ran)
+        assert protocol is not None  # noqa: S101
+        future: Future[DimsePrimitive | None] = Future()
+
+        def send() -> None:
+            self._pending[msg_id] = future
+            protocol.send_message(
+                context_id, request, response=False, now=time.monotonic()
+            )
+
+        sent = driver.call(send)
+        try:
+            sent.result(self.dimse_timeout)
+            return future.result(self.dimse_timeout)
+        except FutureTimeout:
+            _LOGGER.error("DIMSE timeout: no response from the peer; aborting")  # noqa: TRY400  (no traceback to show)
+            self._abort_now()
+        except DicomnetError as exc:
+            _LOGGER.error("Could not send the request: %s", exc)  # noqa: TRY400
+        return None
+
+    def release(self) -> None:
+        """Release the association (A-RELEASE, PS3.8 7.2); blocks until done."""
+        driver, protocol = self._driver, self._protocol
+        if not self.is_established or driver is None or protocol is None:
+            return
+        driver.call(lambda: protocol.release(time.monotonic()))
+        self._wait_end(self.acse_timeout)
+
+    def abort(self) -> None:
+        """Abort the association (A-ABORT, service-user source, PS3.8 7.3)."""
+        if self.is_released or self.is_aborted or self._driver is None:
+            return
+        self._abort_now()
+
+    def _abort_now(self, *, wait: bool = True) -> None:
+        driver, protocol = self._driver, self._protocol
+        if driver is None or protocol is None:
+            return
+
+        def abort() -> None:
+            if protocol.state not in _ENDING:
+                protocol.abort(time.monotonic())
+            else:
+                driver.close()
+
+        driver.call(abort)
+        on_owner = (
+            driver.thread is not None and threading.get_ident() == driver.thread.ident
+        )
+        if wait and not on_owner:
+            self._wait_end(self.acse_timeout)
+
+    def _wait_end(self, timeout: float | None) -> None:
+        try:
+            self._ended.result(None if timeout is None else timeout + 5)
+        except FutureTimeout:
+            if self._driver is not None:
+                self._driver.close()
+                self._driver.join(5)
+
+    # -- the owner thread ------------------------------------------------------
+
+    def _handle_event(self, event: object) -> None:
+        if isinstance(event, MessageReceived):
+            self._message(event)
+        elif isinstance(event, AssociationRequested):
+            self._requested(event.rq)
+        elif isinstance(event, AssociationAccepted):
+            self._accepted(event.outcome)
+        elif isinstance(event, AssociationRejected):
+            self._rejected(event.rj, by_peer=event.by_peer)
+        elif isinstance(event, ReleaseRequested):
+            if self._protocol is not None:
+                self._protocol.answer_release(time.monotonic())
+        elif isinstance(event, Released):
+            self.is_established = False
+            self.is_released = True
+            self._trigger(evt.EVT_RELEASED)
+            self._fail_pending()
+        elif isinstance(event, Aborted):
+            self._aborted()
+        elif isinstance(event, StateTransition):
+            self._trigger(
+                evt.EVT_FSM_TRANSITION,
+                {
+                    "current_state": event.current_state.value,
+                    "fsm_event": event.event.value,
+                    "action": event.action.value,
+                    "next_state": event.next_state.value,
+                },
+            )
+
+    def _requested(self, rq: A_ASSOCIATE_RQ) -> None:
+        """Acceptor: run EVT_REQUESTED, the negotiation handlers, then answer."""
+        self.requestor.ae_title = rq.calling_ae_title
+        self.acceptor.ae_title = rq.called_ae_title
+        self._trigger(evt.EVT_PDU_RECV, {"pdu": rq})
+        self._trigger(evt.EVT_REQUESTED)
+        protocol = self._protocol
+        if protocol is None or protocol.state is not State.STA3:
+            return  # an EVT_REQUESTED handler aborted or rejected it
+        if self._acceptor_policy is None:
+            return
+        policy, decisions = self._acceptor_policy(rq)
+        outcome = protocol.accept(policy, decisions, time.monotonic())
+        if outcome.accept is not None:
+            self._trigger(evt.EVT_PDU_SENT, {"pdu": outcome.accept})
+            self._accepted(outcome)
+
+    def _accepted(self, outcome: AcceptorOutcome | RequestorOutcome) -> None:
+        self._contexts = sorted(outcome.contexts, key=lambda cx: cx.context_id or 0)
+        peer = self.acceptor if self.is_requestor else self.requestor
+        peer.maximum_length = outcome.peer_maximum_length
+        peer.implementation_class_uid = outcome.peer_implementation_class_uid
+        peer.implementation_version_name = outcome.peer_implementation_version_name
+        self._set_addresses()
+        self.is_established = True
+        self._trigger(evt.EVT_ACCEPTED)
+        self._trigger(evt.EVT_ESTABLISHED)
+        _resolve(self._established, value=True)
+
+    def _rejected(self, rj: A_ASSOCIATE_RJ, *, by_peer: bool) -> None:
+        self.is_rejected = True
+        self._trigger(evt.EVT_PDU_RECV if by_peer else evt.EVT_PDU_SENT, {"pdu": rj})
+        self._trigger(evt.EVT_REJECTED)
+        _resolve(self._established, value=False)
+
+    def _aborted(self) -> None:
+        self.is_established = False
+        self.is_aborted = True
+        self._trigger(evt.EVT_ABORTED)
+        self._fail_pending()
+        _resolve(self._established, value=False)
+
+    def _message(self, event: MessageReceived) -> None:
+        message = event.message
+        if message.is_response:
+            msg_id = getattr(message.primitive, "MessageIDBeingRespondedTo", None)
+            future = self._pending.pop(int(msg_id or 0), None)
+            if future is not None:
+                _resolve(future, value=message.primitive)
+            else:
+                _LOGGER.warning("A response to no outstanding request (ID %s)", msg_id)
+            return
+        protocol = self._protocol
+        if protocol is not None:
+            dispatch_request(self, protocol, message)
+
+    def _on_idle(self) -> None:
+        """No traffic for ``network_timeout``: abort (or release), pynetdicom-style."""
+        protocol = self._protocol
+        if protocol is None:
+            return
+        _LOGGER.info("Network timeout reached")
+        if self.network_timeout_response == "A-RELEASE" and self.is_established:
+            protocol.release(time.monotonic())
+        elif protocol.state not in _ENDING:
+            protocol.abort(time.monotonic())
+        elif self._driver is not None:
+            self._driver.close()
+
+    def _on_stopped(self) -> None:
+        """Report the connection gone and leave every registry."""
+        if not (self.is_released or self.is_rejected):
+            if self.is_established or not self._established.done():
+                self.is_aborted = True
+            self.is_established = False
+        self._fail_pending()
+        _resolve(self._established, value=False)
+        if self._driver is not None and self._driver.peer_address is not None:
+            self._trigger(evt.EVT_CONN_CLOSE, {"address": self._driver.peer_address})
+        self._unregister()
+        _resolve(self._ended, value=None)
+
+    def _unregister(self) -> None:
+        if self._unregistered.is_set():
+            return
+        self._unregistered.set()
+        # The server prunes by is_alive(); the AE keeps its own registry.
+        self._ae._unregister_association(self)  # noqa: SLF001  (the AE's own registry)
+
+    def _fail_pending(self) -> None:
+        pending, self._pending = self._pending, {}
+        for future in pending.values():
+            _resolve(future, value=None)
+
+    def __repr__(self) -> str:
+        """Name the association and its mode."""
+        return f"<Association({self.name}, {self._mode})>"
+
+
+def _resolve(future: Future[Any], *, value: Any) -> None:  # noqa: ANN401
+    if not future.done():
+        future.set_result(value)
+
+
+def _status_dataset(response: DimsePrimitive | None) -> Dataset:
+    """Return the status Dataset of a response: Status and optional elements."""
+    status = Dataset()
+    if response is None or getattr(response, "Status", None) is None:
+        return status
+    status.Status = response.Status
+    for keyword in ("ErrorComment", "ErrorID", "OffendingElement"):
+        value = getattr(response, keyword, None)
+        if value is not None:
+            setattr(status, keyword, value)
+    return status

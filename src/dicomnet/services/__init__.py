@@ -1,0 +1,83 @@
+"""Service classes of PS3.4, one module each; this module routes requests to them.
+
+A request arrives on the association's owner thread as a DIMSE message; the
+service it belongs to is found from the message (its primitive and the
+context's abstract syntax). Services answer through the protocol object.
+Services not implemented yet (the DIMSE-C storage and query/retrieve services
+arrive with #5, the DIMSE-N ones with #6) answer "unrecognized operation"
+(PS3.7 C.5.? general status 0x0211) so that a peer is never left waiting.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from dicomnet.dimse.primitives import C_CANCEL, C_ECHO
+from dicomnet.errors import LocalProtocolError
+from dicomnet.services.verification import answer_c_echo
+
+if TYPE_CHECKING:
+    from dicomnet.dimse.connection import DimseMessage
+    from dicomnet.protocol import AssociationProtocol
+
+__all__ = ["UNRECOGNIZED_OPERATION", "dispatch_request"]
+
+_LOGGER = logging.getLogger(__name__)
+
+#: PS3.7 Annex C (C.4.x "Unrecognized Operation"): the operation is not one
+#: the two DIMSE-service-users agreed on.
+UNRECOGNIZED_OPERATION = 0x0211
+
+
+def dispatch_request(
+    assoc: Any,  # noqa: ANN401  (the Association: API ring, typed loosely)
+    protocol: AssociationProtocol,
+    message: DimseMessage,
+) -> None:
+    """Hand a received request to its service class.
+
+    Parameters
+    ----------
+    assoc : Association
+        The association (event handlers are looked up on it).
+    protocol : AssociationProtocol
+        Where the response goes.
+    message : DimseMessage
+        The request.
+    """
+    request = message.primitive
+    if isinstance(request, C_ECHO):
+        answer_c_echo(assoc, protocol, message)
+    elif isinstance(request, C_CANCEL):
+        _LOGGER.debug(
+            "C-CANCEL for message %s: nothing is running",
+            request.MessageIDBeingRespondedTo,
+        )
+    else:
+        _answer_unsupported(protocol, message)
+
+
+def _answer_unsupported(protocol: AssociationProtocol, message: DimseMessage) -> None:
+    request = message.primitive
+    _LOGGER.warning(
+        "No service for %s on %s yet: answering 'unrecognized operation'",
+        type(request).__name__,
+        message.abstract_syntax,
+    )
+    response = type(request)()
+    response.MessageIDBeingRespondedTo = request.MessageID
+    for keyword in ("AffectedSOPClassUID", "AffectedSOPInstanceUID"):
+        value = getattr(request, keyword, None)
+        if value is not None and hasattr(response, keyword):
+            setattr(response, keyword, value)
+    response.Status = UNRECOGNIZED_OPERATION
+    try:
+        protocol.send_message(
+            message.context_id, response, response=True, now=time.monotonic()
+        )
+    except LocalProtocolError:
+        # No response form with these parameters (an N- request naming no
+        # affected instance...): abort rather than leave the peer waiting.
+        protocol.abort(time.monotonic())

@@ -1,0 +1,82 @@
+"""The Verification Service Class (PS3.4 Annex A): C-ECHO as SCP.
+
+With no ``evt.EVT_C_ECHO`` handler bound the answer is Success (0x0000). A
+handler returns the status: an ``int`` or a ``Dataset`` with ``Status`` (and
+optionally ``ErrorComment``). A handler that raises is logged with its
+traceback and answered with Processing Failure (0x0110, PS3.7 C.4.2): the
+request could not be processed, and the association goes on. (pynetdicom
+answers Success in that case; dicomnet reports the failure the standard has.)
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from pydicom.dataset import Dataset
+from pydicom.uid import UID
+
+from dicomnet import events as evt
+from dicomnet.dimse.primitives import C_ECHO
+from dicomnet.presentation import PresentationContextTuple
+
+if TYPE_CHECKING:
+    from dicomnet.dimse.connection import DimseMessage
+    from dicomnet.protocol import AssociationProtocol
+
+__all__ = ["PROCESSING_FAILURE", "SUCCESS", "answer_c_echo"]
+
+_LOGGER = logging.getLogger(__name__)
+
+SUCCESS = 0x0000
+#: PS3.7 C.4.2: the request could not be processed.
+PROCESSING_FAILURE = 0x0110
+#: pynetdicom's codes for a handler's unusable return value.
+_NO_STATUS_IN_DATASET = 0xC001
+_NOT_A_STATUS = 0xC002
+
+
+def answer_c_echo(
+    assoc: Any,  # noqa: ANN401  (the Association)
+    protocol: AssociationProtocol,
+    message: DimseMessage,
+) -> None:
+    """Run the EVT_C_ECHO handler and send the C-ECHO response (PS3.7 9.3.5)."""
+    request = message.primitive
+    context = PresentationContextTuple(
+        message.context_id, UID(message.abstract_syntax), UID(message.transfer_syntax)
+    )
+    response = C_ECHO()
+    response.MessageIDBeingRespondedTo = request.MessageID
+    response.AffectedSOPClassUID = request.AffectedSOPClassUID
+    try:
+        result = assoc._trigger(  # noqa: SLF001  (the association's own registry)
+            evt.EVT_C_ECHO, {"request": request, "context": context}
+        )
+    except Exception:
+        _LOGGER.exception("Exception in the 'evt.EVT_C_ECHO' handler")
+        result = PROCESSING_FAILURE
+    _apply_status(response, result)
+    protocol.send_message(
+        message.context_id, response, response=True, now=time.monotonic()
+    )
+
+
+def _apply_status(response: C_ECHO, result: object) -> None:
+    """Copy a handler's status (int, or Dataset with Status) into ``response``."""
+    if isinstance(result, Dataset):
+        if "Status" not in result:
+            _LOGGER.error("The EVT_C_ECHO handler's Dataset has no 'Status'")
+            response.Status = _NO_STATUS_IN_DATASET
+            return
+        response.Status = int(result.Status)
+        comment = result.get("ErrorComment")
+        if comment is not None:
+            response.ErrorComment = str(comment)
+        return
+    if isinstance(result, int) and not isinstance(result, bool):
+        response.Status = result
+        return
+    _LOGGER.error("The EVT_C_ECHO handler returned %r, not a status", result)
+    response.Status = _NOT_A_STATUS
