@@ -243,9 +243,10 @@ class Association:
             on_stopped=self._on_stopped,
         )
         if sock is not None:
+            # Before the owner thread starts, so EVT_CONN_OPEN comes first.
+            self._trigger(evt.EVT_CONN_OPEN, {"address": tuple(sock.getpeername()[:2])})
             self._driver.start_acceptor(sock, ssl_context=options.get("ssl_context"))
             self._set_addresses()
-            self._trigger(evt.EVT_CONN_OPEN, {"address": self._driver.peer_address})
         else:
             self._driver.start_requestor(
                 options["address"],
@@ -264,9 +265,14 @@ class Association:
         driver.call(lambda: protocol.request(rq, time.monotonic()))
         timeout = None if self.acse_timeout is None else self.acse_timeout + 5
         try:
-            self._established.result(timeout)
+            established = self._established.result(timeout)
         except FutureTimeout:
             self._abort_now()
+            return
+        if not established:
+            # Rejected or aborted: let the connection finish closing, so the
+            # association has left the AE's registry when associate() returns.
+            self._wait_end(self.acse_timeout)
 
     def _set_addresses(self) -> None:
         driver = self._driver
@@ -417,10 +423,11 @@ class Association:
         if self._acceptor_policy is None:
             return
         policy, decisions = self._acceptor_policy(rq)
+        # The protocol reports the outcome as AssociationAccepted or
+        # AssociationRejected, which the next events dispatch.
         outcome = protocol.accept(policy, decisions, time.monotonic())
         if outcome.accept is not None:
             self._trigger(evt.EVT_PDU_SENT, {"pdu": outcome.accept})
-            self._accepted(outcome)
 
     def _accepted(self, outcome: AcceptorOutcome | RequestorOutcome) -> None:
         self._contexts = sorted(outcome.contexts, key=lambda cx: cx.context_id or 0)
