@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING, Final
 
 from dicomnet._globals import DEFAULT_MAX_LENGTH
 from dicomnet.errors import (
+    REJECT_CALLED_AE_TITLE,
+    REJECT_CALLING_AE_TITLE,
+    REJECT_PROTOCOL_VERSION,
     InvalidPDUParameterValueError,
     NegotiationError,
     RejectCode,
@@ -73,26 +76,14 @@ __all__ = [
 ]
 
 # PS3.8 9.3.4, Table 9-21: the (result, source, reason) of each rejection.
-ACSE_REJECT_PROTOCOL_VERSION: Final = RejectCode(
-    RejectResult.REJECTED_PERMANENT,
-    RejectSource.SERVICE_PROVIDER_ACSE,
-    RejectReason.ACSE_PROTOCOL_VERSION_NOT_SUPPORTED,
-)
+ACSE_REJECT_PROTOCOL_VERSION: Final = REJECT_PROTOCOL_VERSION
 REJECT_APPLICATION_CONTEXT: Final = RejectCode(
     RejectResult.REJECTED_PERMANENT,
     RejectSource.SERVICE_USER,
     RejectReason.USER_APPLICATION_CONTEXT_NAME_NOT_SUPPORTED,
 )
-REJECT_CALLING_AET: Final = RejectCode(
-    RejectResult.REJECTED_PERMANENT,
-    RejectSource.SERVICE_USER,
-    RejectReason.USER_CALLING_AE_TITLE_NOT_RECOGNIZED,
-)
-REJECT_CALLED_AET: Final = RejectCode(
-    RejectResult.REJECTED_PERMANENT,
-    RejectSource.SERVICE_USER,
-    RejectReason.USER_CALLED_AE_TITLE_NOT_RECOGNIZED,
-)
+REJECT_CALLING_AET: Final = REJECT_CALLING_AE_TITLE
+REJECT_CALLED_AET: Final = REJECT_CALLED_AE_TITLE
 # Too many associations is a presentation-layer local limit, and transient:
 # the same request may succeed later (what pynetdicom sends).
 REJECT_LOCAL_LIMIT: Final = RejectCode(

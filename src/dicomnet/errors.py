@@ -92,6 +92,25 @@ class RejectCode:
     reason: int
 
 
+#: PS3.8 9.3.4: the A-ASSOCIATE-RJ answers shared by the PDU codec (which
+#: finds these faults while decoding) and ACSE negotiation.
+REJECT_PROTOCOL_VERSION = RejectCode(
+    RejectResult.REJECTED_PERMANENT,
+    RejectSource.SERVICE_PROVIDER_ACSE,
+    RejectReason.ACSE_PROTOCOL_VERSION_NOT_SUPPORTED,
+)
+REJECT_CALLING_AE_TITLE = RejectCode(
+    RejectResult.REJECTED_PERMANENT,
+    RejectSource.SERVICE_USER,
+    RejectReason.USER_CALLING_AE_TITLE_NOT_RECOGNIZED,
+)
+REJECT_CALLED_AE_TITLE = RejectCode(
+    RejectResult.REJECTED_PERMANENT,
+    RejectSource.SERVICE_USER,
+    RejectReason.USER_CALLED_AE_TITLE_NOT_RECOGNIZED,
+)
+
+
 class DicomnetError(Exception):
     """Base class of every exception dicomnet raises on purpose."""
 

@@ -24,12 +24,11 @@ from struct import Struct, error
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from dicomnet.errors import (
+    REJECT_CALLED_AE_TITLE,
+    REJECT_CALLING_AE_TITLE,
+    REJECT_PROTOCOL_VERSION,
     InvalidPDUParameterValueError,
     LocalProtocolError,
-    RejectCode,
-    RejectReason,
-    RejectResult,
-    RejectSource,
     UnexpectedPDUParameterError,
     UnrecognizedPDUError,
 )
@@ -194,22 +193,6 @@ _FOUR_BYTES: Final = Struct(">BBBB")
 _PDV_HEADER: Final = Struct(">LBB")
 _PDV_OVERHEAD: Final = _PDV_HEADER.size - 4
 
-_REJECT_VERSION: Final = RejectCode(
-    RejectResult.REJECTED_PERMANENT,
-    RejectSource.SERVICE_PROVIDER_ACSE,
-    RejectReason.ACSE_PROTOCOL_VERSION_NOT_SUPPORTED,
-)
-_REJECT_CALLING: Final = RejectCode(
-    RejectResult.REJECTED_PERMANENT,
-    RejectSource.SERVICE_USER,
-    RejectReason.USER_CALLING_AE_TITLE_NOT_RECOGNIZED,
-)
-_REJECT_CALLED: Final = RejectCode(
-    RejectResult.REJECTED_PERMANENT,
-    RejectSource.SERVICE_USER,
-    RejectReason.USER_CALLED_AE_TITLE_NOT_RECOGNIZED,
-)
-
 
 # -- decoding ------------------------------------------------------------------------
 
@@ -260,10 +243,14 @@ def _decode_associate_rq(view: memoryview) -> A_ASSOCIATE_RQ:
         # PS3.8 9.3.4: answered with an A-ASSOCIATE-RJ, not an A-ABORT.
         raise InvalidPDUParameterValueError(
             f"protocol version 0x{version:04X} does not include version 1",
-            reject=_REJECT_VERSION,
+            reject=REJECT_PROTOCOL_VERSION,
         )
-    called_title = decode_ae_title(called, field="called", reject=_REJECT_CALLED)
-    calling_title = decode_ae_title(calling, field="calling", reject=_REJECT_CALLING)
+    called_title = decode_ae_title(
+        called, field="called", reject=REJECT_CALLED_AE_TITLE
+    )
+    calling_title = decode_ae_title(
+        calling, field="calling", reject=REJECT_CALLING_AE_TITLE
+    )
     application_context, contexts, user_information = _decode_variable_items(
         raw[_ASSOCIATE_ITEMS_OFFSET:], requestor=True
     )
