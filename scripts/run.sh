@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Set up, then run the main job. Until the association server lands (#4) that is
-# the dicomnet command itself; it will become `dicomnet qrscp`.
+# Set up, then run the main job: a Verification SCP (C-ECHO) listening on port
+# 11112 of every interface until Ctrl-C. Test it from another terminal with
+# `.venv/bin/dicomnet echoscu 127.0.0.1 11112` or DCMTK's `echoscu`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec .venv/bin/dicomnet --version
+exec .venv/bin/dicomnet echoscp 11112

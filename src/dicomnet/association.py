@@ -24,7 +24,7 @@ from pydicom.dataset import Dataset
 from dicomnet import _config
 from dicomnet import events as evt
 from dicomnet._logging import on_pdu_recv, on_pdu_sent
-from dicomnet.errors import DicomnetError
+from dicomnet.errors import AbortSource, DicomnetError
 from dicomnet.protocol import (
     Aborted,
     AssociationAccepted,
@@ -41,6 +41,7 @@ from dicomnet.transport.sync import AssociationDriver
 from dicomnet.ul.connection import Role, ULConfig
 from dicomnet.ul.events import StateTransition
 from dicomnet.ul.fsm import State
+from dicomnet.ul.pdu import A_ABORT, A_RELEASE_RP, A_RELEASE_RQ
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -57,8 +58,10 @@ _LOGGER = logging.getLogger(__name__)
 MODE_REQUESTOR = "requestor"
 MODE_ACCEPTOR = "acceptor"
 VERIFICATION = "1.2.840.10008.1.1"
-# States where an A-ABORT request is pointless: no connection, or closing.
-_ENDING = frozenset({State.STA1, State.STA4, State.STA13})
+# States where no A-ABORT request can go out, so closing the connection is the
+# way to end: no connection (Sta1), still connecting (Sta4), closing (Sta13),
+# or no A-ASSOCIATE-RQ received yet (Sta2: PS3.8 Table 9-10 has no Evt15 cell).
+_ENDING = frozenset({State.STA1, State.STA2, State.STA4, State.STA13})
 
 
 class ServiceUser:
@@ -141,6 +144,7 @@ class Association:
         self._protocol: AssociationProtocol | None = None
         self._driver: AssociationDriver | None = None
         self._unregistered = threading.Event()
+        self._answered_release = False
 
     # -- pynetdicom's read-only surface ---------------------------------------
 
@@ -263,10 +267,12 @@ class Association:
         assert protocol is not None  # noqa: S101
         self._trigger(evt.EVT_PDU_SENT, {"pdu": rq})
         driver.call(lambda: protocol.request(rq, time.monotonic()))
-        timeout = None if self.acse_timeout is None else self.acse_timeout + 5
         try:
-            established = self._established.result(timeout)
+            # PS3.8 runs no ARTIM timer while a requestor awaits the answer
+            # (Sta5): the ACSE timeout is what bounds that wait.
+            established = self._established.result(self.acse_timeout)
         except FutureTimeout:
+            _LOGGER.error("ACSE timeout: no answer to the association request")  # noqa: TRY400  (no traceback to show)
             self._abort_now()
             return
         if not established:
@@ -327,6 +333,7 @@ class Association:
             protocol.send_message(
                 context_id, request, response=False, now=time.monotonic()
             )
+            self._trigger(evt.EVT_DIMSE_SENT, {"message": request})
 
         sent = driver.call(send)
         try:
@@ -344,7 +351,12 @@ class Association:
         driver, protocol = self._driver, self._protocol
         if not self.is_established or driver is None or protocol is None:
             return
-        driver.call(lambda: protocol.release(time.monotonic()))
+
+        def release() -> None:
+            protocol.release(time.monotonic())
+            self._trigger(evt.EVT_PDU_SENT, {"pdu": A_RELEASE_RQ()})
+
+        driver.call(release)
         self._wait_end(self.acse_timeout)
 
     def abort(self) -> None:
@@ -360,7 +372,7 @@ class Association:
 
         def abort() -> None:
             if protocol.state not in _ENDING:
-                protocol.abort(time.monotonic())
+                self._send_abort(protocol)
             else:
                 driver.close()
 
@@ -370,6 +382,15 @@ class Association:
         )
         if wait and not on_owner:
             self._wait_end(self.acse_timeout)
+
+    def _send_abort(
+        self,
+        protocol: AssociationProtocol,
+        source: AbortSource = AbortSource.SERVICE_USER,
+    ) -> None:
+        # PS3.8 7.3: an A-ABORT request, by default as the service-user.
+        protocol.abort(time.monotonic(), source=source)
+        self._trigger(evt.EVT_PDU_SENT, {"pdu": A_ABORT(source=source, reason=0)})
 
     def _wait_end(self, timeout: float | None) -> None:
         try:
@@ -387,17 +408,15 @@ class Association:
         elif isinstance(event, AssociationRequested):
             self._requested(event.rq)
         elif isinstance(event, AssociationAccepted):
+            if self.is_requestor:
+                self._trigger(evt.EVT_PDU_RECV, {"pdu": event.ac})
             self._accepted(event.outcome)
         elif isinstance(event, AssociationRejected):
             self._rejected(event.rj, by_peer=event.by_peer)
         elif isinstance(event, ReleaseRequested):
-            if self._protocol is not None:
-                self._protocol.answer_release(time.monotonic())
+            self._release_requested()
         elif isinstance(event, Released):
-            self.is_established = False
-            self.is_released = True
-            self._trigger(evt.EVT_RELEASED)
-            self._fail_pending()
+            self._released()
         elif isinstance(event, Aborted):
             self._aborted()
         elif isinstance(event, StateTransition):
@@ -425,9 +444,34 @@ class Association:
         policy, decisions = self._acceptor_policy(rq)
         # The protocol reports the outcome as AssociationAccepted or
         # AssociationRejected, which the next events dispatch.
-        outcome = protocol.accept(policy, decisions, time.monotonic())
+        try:
+            outcome = protocol.accept(policy, decisions, time.monotonic())
+        except Exception:  # a safety net: the peer always gets an answer
+            # The core should turn any request into an AC or RJ; if it fails
+            # (a bug), answer with an A-ABORT rather than a silent close.
+            _LOGGER.exception("Could not negotiate the association request")
+            if protocol.state not in _ENDING:
+                self._send_abort(protocol, source=AbortSource.SERVICE_PROVIDER)
+            return
         if outcome.accept is not None:
             self._trigger(evt.EVT_PDU_SENT, {"pdu": outcome.accept})
+
+    def _release_requested(self) -> None:
+        # PS3.8 7.2: we always agree to release (no negative A-RELEASE answer).
+        self._answered_release = True
+        self._trigger(evt.EVT_PDU_RECV, {"pdu": A_RELEASE_RQ()})
+        if self._protocol is not None:
+            self._protocol.answer_release(time.monotonic())
+            self._trigger(evt.EVT_PDU_SENT, {"pdu": A_RELEASE_RP()})
+
+    def _released(self) -> None:
+        if not self._answered_release:
+            # Our request was confirmed: the peer's A-RELEASE-RP arrived.
+            self._trigger(evt.EVT_PDU_RECV, {"pdu": A_RELEASE_RP()})
+        self.is_established = False
+        self.is_released = True
+        self._trigger(evt.EVT_RELEASED)
+        self._fail_pending()
 
     def _accepted(self, outcome: AcceptorOutcome | RequestorOutcome) -> None:
         self._contexts = sorted(outcome.contexts, key=lambda cx: cx.context_id or 0)
@@ -456,6 +500,7 @@ class Association:
 
     def _message(self, event: MessageReceived) -> None:
         message = event.message
+        self._trigger(evt.EVT_DIMSE_RECV, {"message": message.primitive})
         if message.is_response:
             msg_id = getattr(message.primitive, "MessageIDBeingRespondedTo", None)
             future = self._pending.pop(int(msg_id or 0), None)
@@ -476,8 +521,9 @@ class Association:
         _LOGGER.info("Network timeout reached")
         if self.network_timeout_response == "A-RELEASE" and self.is_established:
             protocol.release(time.monotonic())
+            self._trigger(evt.EVT_PDU_SENT, {"pdu": A_RELEASE_RQ()})
         elif protocol.state not in _ENDING:
-            protocol.abort(time.monotonic())
+            self._send_abort(protocol)
         elif self._driver is not None:
             self._driver.close()
 

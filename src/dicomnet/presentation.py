@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Final, NamedTuple
 
+from pydicom import config
 from pydicom.uid import UID
 
 from dicomnet._globals import DEFAULT_TRANSFER_SYNTAXES
@@ -74,7 +75,9 @@ def _to_uid(value: object, name: str) -> UID:
         raise TypeError(f"'{name}' must be str, bytes or UID, not {type(value)!r}")
     if not value or len(value) > _MAX_UID_LENGTH:
         raise ValueError(f"Invalid '{name}' value {value!r}: must be 1 to 64 chars")
-    return UID(value)
+    # No pydicom validation warning: a peer's odd UID is tolerated on purpose
+    # (see above), and a warning per context would flood the log.
+    return UID(value, validation_mode=config.IGNORE)
 
 
 def _check_role(value: object, name: str) -> bool | None:

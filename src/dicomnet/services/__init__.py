@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from dicomnet.dimse.primitives import C_CANCEL, C_ECHO
 from dicomnet.errors import LocalProtocolError
+from dicomnet.services._respond import send_response
 from dicomnet.services.verification import answer_c_echo
 
 if TYPE_CHECKING:
@@ -56,10 +57,14 @@ def dispatch_request(
             request.MessageIDBeingRespondedTo,
         )
     else:
-        _answer_unsupported(protocol, message)
+        _answer_unsupported(assoc, protocol, message)
 
 
-def _answer_unsupported(protocol: AssociationProtocol, message: DimseMessage) -> None:
+def _answer_unsupported(
+    assoc: Any,  # noqa: ANN401
+    protocol: AssociationProtocol,
+    message: DimseMessage,
+) -> None:
     request = message.primitive
     _LOGGER.warning(
         "No service for %s on %s yet: answering 'unrecognized operation'",
@@ -74,9 +79,7 @@ def _answer_unsupported(protocol: AssociationProtocol, message: DimseMessage) ->
             setattr(response, keyword, value)
     response.Status = UNRECOGNIZED_OPERATION
     try:
-        protocol.send_message(
-            message.context_id, response, response=True, now=time.monotonic()
-        )
+        send_response(assoc, protocol, message.context_id, response)
     except LocalProtocolError:
         # No response form with these parameters (an N- request naming no
         # affected instance...): abort rather than leave the peer waiting.

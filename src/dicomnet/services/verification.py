@@ -11,7 +11,6 @@ answers Success in that case; dicomnet reports the failure the standard has.)
 from __future__ import annotations
 
 import logging
-import time
 from typing import TYPE_CHECKING, Any
 
 from pydicom.dataset import Dataset
@@ -20,6 +19,7 @@ from pydicom.uid import UID
 from dicomnet import events as evt
 from dicomnet.dimse.primitives import C_ECHO
 from dicomnet.presentation import PresentationContextTuple
+from dicomnet.services._respond import send_response
 
 if TYPE_CHECKING:
     from dicomnet.dimse.connection import DimseMessage
@@ -58,9 +58,7 @@ def answer_c_echo(
         _LOGGER.exception("Exception in the 'evt.EVT_C_ECHO' handler")
         result = PROCESSING_FAILURE
     _apply_status(response, result)
-    protocol.send_message(
-        message.context_id, response, response=True, now=time.monotonic()
-    )
+    send_response(assoc, protocol, message.context_id, response)
 
 
 def _apply_status(response: C_ECHO, result: object) -> None:

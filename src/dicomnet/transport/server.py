@@ -108,6 +108,10 @@ class AssociationServer(socketserver.TCPServer):
     """
 
     allow_reuse_address = True
+    #: The listen backlog. socketserver's 5 drops connection requests in a
+    #: burst (the client retries after ~1 s, long enough for ARTIM to expire
+    #: on the idle ones already accepted); 128 matches common server defaults.
+    request_queue_size = 128
     #: Seconds :meth:`shutdown` waits for each association's thread.
     association_join_timeout: float | None = 30.0
 

@@ -1,0 +1,42 @@
+"""Sending a service's response: the one place that also reports EVT_DIMSE_SENT."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from dicomnet import events as evt
+
+if TYPE_CHECKING:
+    from dicomnet.dimse.primitives import DimsePrimitive
+    from dicomnet.protocol import AssociationProtocol
+
+__all__ = ["send_response"]
+
+
+def send_response(
+    assoc: Any,  # noqa: ANN401  (the Association: API ring, typed loosely)
+    protocol: AssociationProtocol,
+    context_id: int,
+    response: DimsePrimitive,
+) -> None:
+    """Send ``response`` on ``context_id``, then fire ``EVT_DIMSE_SENT``.
+
+    Parameters
+    ----------
+    assoc : Association
+        Whose handlers hear of the message.
+    protocol : AssociationProtocol
+        The association's core object (owner thread only).
+    context_id : int
+        The presentation context of the request answered (PS3.7 9.1.1).
+    response : DimsePrimitive
+        The response primitive.
+
+    Raises
+    ------
+    LocalProtocolError
+        The response cannot be sent (from the protocol); nothing is reported.
+    """
+    protocol.send_message(context_id, response, response=True, now=time.monotonic())
+    assoc._trigger(evt.EVT_DIMSE_SENT, {"message": response})  # noqa: SLF001  (its registry)
