@@ -54,7 +54,7 @@ SERVERS = ("dicomnet", "pynetdicom", "dcmtk")
 CLIENTS = {
     "dicomnet": ("dicomnet", "pynetdicom", "raw"),
     "pynetdicom": ("dicomnet", "pynetdicom", "raw"),
-    "dcmtk": ("dicomnet", "raw"),
+    "dcmtk": ("dicomnet", "pynetdicom", "raw"),
 }
 
 

@@ -248,7 +248,11 @@ class AssociationDriver:
             self.thread = threading.Thread(
                 target=target, args=args, name=self.name, daemon=True
             )
-        self.thread.start()
+            # Started under the lock: join() reads the thread under it too, so
+            # it never meets one that is not started yet ("cannot join thread
+            # before it is started"), while the owner thread, which takes the
+            # lock only later, already finds itself in self.thread.
+            self.thread.start()
 
     # --- the user's side ----------------------------------------------------------
 
@@ -290,8 +294,10 @@ class AssociationDriver:
 
     def join(self, timeout: float | None = None) -> None:
         """Wait for the owner thread to end (no-op if it never started)."""
-        if self.thread is not None:
-            self.thread.join(timeout)
+        with self._lock:
+            thread = self.thread
+        if thread is not None:
+            thread.join(timeout)
 
     def is_alive(self) -> bool:
         """Return whether the owner thread is running."""
