@@ -315,3 +315,35 @@ def test_invalid_arguments_raise_like_pynetdicom(client_ae: AE) -> None:
         empty.associate("127.0.0.1", 104)
     with pytest.raises(ValueError):
         empty.start_server(("127.0.0.1", 0), block=False)
+
+
+def test_release_from_a_handler_does_not_wait_for_itself(
+    server_ae: AE, client_ae: AE
+) -> None:
+    port = serve(server_ae)
+    assoc = client_ae.associate(
+        "127.0.0.1",
+        port,
+        evt_handlers=[(evt.EVT_ESTABLISHED, lambda event: event.assoc.release())],
+    )
+    assoc.join(TIMEOUT)
+    assert not assoc.is_alive()
+    assert assoc.is_released
+
+
+def test_the_requestor_reports_its_connection_open_and_closed(
+    server_ae: AE, client_ae: AE
+) -> None:
+    port = serve(server_ae)
+    seen: list[tuple[str, object]] = []
+    assoc = client_ae.associate(
+        "127.0.0.1",
+        port,
+        evt_handlers=[
+            (evt.EVT_CONN_OPEN, lambda e: seen.append(("open", e.address))),
+            (evt.EVT_CONN_CLOSE, lambda e: seen.append(("close", e.address))),
+        ],
+    )
+    assoc.release()
+    assoc.join(TIMEOUT)
+    assert seen == [("open", ("127.0.0.1", port)), ("close", ("127.0.0.1", port))]

@@ -245,6 +245,7 @@ class Association:
             idle_timeout=self.network_timeout,
             on_idle=self._on_idle,
             on_stopped=self._on_stopped,
+            on_connected=None if sock is not None else self._on_connected,
         )
         if sock is not None:
             # Before the owner thread starts, so EVT_CONN_OPEN comes first.
@@ -357,7 +358,10 @@ class Association:
             self._trigger(evt.EVT_PDU_SENT, {"pdu": A_RELEASE_RQ()})
 
         driver.call(release)
-        self._wait_end(self.acse_timeout)
+        if not self._on_owner_thread():
+            # From a handler (the owner thread) the release completes after
+            # the handler returns: waiting here would wait for ourselves.
+            self._wait_end(self.acse_timeout)
 
     def abort(self) -> None:
         """Abort the association (A-ABORT, service-user source, PS3.8 7.3)."""
@@ -377,11 +381,12 @@ class Association:
                 driver.close()
 
         driver.call(abort)
-        on_owner = (
-            driver.thread is not None and threading.get_ident() == driver.thread.ident
-        )
-        if wait and not on_owner:
+        if wait and not self._on_owner_thread():
             self._wait_end(self.acse_timeout)
+
+    def _on_owner_thread(self) -> bool:
+        thread = None if self._driver is None else self._driver.thread
+        return thread is not None and threading.get_ident() == thread.ident
 
     def _send_abort(
         self,
@@ -526,6 +531,13 @@ class Association:
             self._send_abort(protocol)
         elif self._driver is not None:
             self._driver.close()
+
+    def _on_connected(self) -> None:
+        """Requestor: the TCP (or TLS) connection is open: EVT_CONN_OPEN."""
+        self._set_addresses()
+        driver = self._driver
+        if driver is not None:
+            self._trigger(evt.EVT_CONN_OPEN, {"address": driver.peer_address})
 
     def _on_stopped(self) -> None:
         """Report the connection gone and leave every registry."""

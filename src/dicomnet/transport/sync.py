@@ -159,6 +159,9 @@ class AssociationDriver:
         next deadline is one ``idle_timeout`` later. Default: close.
     clock : callable
         The clock whose readings are passed to the core as ``now``.
+    on_connected : callable, optional
+        Runs on the owner thread once the transport connection is open (after
+        the TLS handshake, if any), just before the core hears of it.
     on_stopped : callable, optional
         Runs on the owner thread once the connection is closed and the driver
         has stopped, whatever the reason (also after a failed TLS handshake,
@@ -175,9 +178,11 @@ class AssociationDriver:
         on_idle: Callable[[], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         on_stopped: Callable[[], None] | None = None,
+        on_connected: Callable[[], None] | None = None,
     ) -> None:
         self._connection = connection
         self._on_stopped = on_stopped
+        self._on_connected = on_connected
         self._handle_event = handle_event
         self.name = name
         self._idle_timeout = idle_timeout
@@ -541,6 +546,8 @@ class AssociationDriver:
         now = self._clock()
         self._idle_deadline = _deadline(now, self._idle_timeout)
         self._live = True
+        if self._on_connected is not None:
+            self._guarded(self._on_connected)
         self._connection.transport_connected(now)
 
     def _connect(self) -> None:
