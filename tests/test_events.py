@@ -207,6 +207,38 @@ def test_trigger_without_handlers_builds_no_event(monkeypatch):
     assert evt.HandlerRegistry().trigger(None, evt.EVT_PDU_RECV, {"pdu": 1}) is None
 
 
+def test_debug_only_handlers_skipped_unless_debug(monkeypatch):
+    logger = logging.getLogger("dicomnet.test_debug_only")
+    calls = []
+
+    def quiet(event):
+        calls.append(event.pdu)
+
+    monkeypatch.setattr(evt, "_DEBUG_ONLY", [])
+    evt.mark_debug_only(quiet, logger)
+    reg = evt.HandlerRegistry()
+    reg.bind(evt.EVT_PDU_RECV, quiet)
+    logger.setLevel(logging.INFO)
+    reg.trigger(None, evt.EVT_PDU_RECV, {"pdu": 1})
+    assert calls == []  # below DEBUG: no Event, no call
+    logger.setLevel(logging.DEBUG)
+    reg.trigger(None, evt.EVT_PDU_RECV, {"pdu": 2})
+    assert calls == [2]
+    # Any other handler bound to the event: everyone is called, as before.
+    logger.setLevel(logging.INFO)
+    reg.bind(evt.EVT_PDU_RECV, lambda e: calls.append(-e.pdu))
+    reg.trigger(None, evt.EVT_PDU_RECV, {"pdu": 3})
+    assert calls == [2, 3, -3]
+
+
+def test_standard_pdu_log_handlers_are_debug_only():
+    from dicomnet._logging import on_pdu_recv, on_pdu_sent
+
+    marked = [handler for handler, _logger in evt._DEBUG_ONLY]
+    assert on_pdu_recv in marked
+    assert on_pdu_sent in marked
+
+
 def test_trigger_notification_exception_logged_and_swallowed(caplog):
     calls = []
 

@@ -190,8 +190,13 @@ class NetworkMixin:
 
     def shutdown(self) -> None:
         """Abort every association and stop every server ``start_server`` made."""
-        for assoc in self.active_associations:
-            assoc.abort()
+        # Abort them all first, then wait: each waits for its peer to close
+        # (PS3.8 AA-1, bounded by ARTIM), and those waits may overlap.
+        associations = self.active_associations
+        for assoc in associations:
+            assoc.close()
+        for assoc in associations:
+            assoc.join(None if assoc.acse_timeout is None else assoc.acse_timeout + 5)
         with self._servers_lock:
             servers, self._servers = self._servers, []
         for server in servers:

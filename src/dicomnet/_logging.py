@@ -20,6 +20,7 @@ from pydicom import config
 from pydicom.uid import UID
 
 from dicomnet.errors import AbortReason, AbortSource, RejectResult, RejectSource
+from dicomnet.events import mark_debug_only
 from dicomnet.ul.items import (
     AsynchronousOperationsWindowSubItem,
     ContextResult,
@@ -186,6 +187,11 @@ def on_pdu_sent(event: PDUEvent) -> None:
         The event; only its ``pdu`` is used.
     """
     _log_pdu(event, sent=True)
+
+
+# Both test the level first (_log_pdu): with DEBUG off the events need no Event.
+mark_debug_only(on_pdu_recv, _LOGGER)
+mark_debug_only(on_pdu_sent, _LOGGER)
 
 
 # TODO(#5): standard DIMSE message handlers (on_dimse_recv/on_dimse_sent for

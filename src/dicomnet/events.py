@@ -438,9 +438,43 @@ class HandlerRegistry:
         if isinstance(event, InterventionEvent):
             return _dispatch(assoc, event, attrs, self.get_handlers(event))
         bindings = self._notifications.get(event)
-        if not bindings:  # the common case on the per-PDU path: nothing to build
+        if not bindings or _all_silent(bindings):
+            # The common case on the per-PDU path: nothing bound, or only the
+            # standard log handlers with their logger below DEBUG.
             return None
         return _dispatch(assoc, event, attrs, list(bindings))
+
+
+# Handlers that do nothing unless their logger is enabled for DEBUG (the
+# standard PDU log handlers): trigger() builds no Event for them otherwise.
+_DEBUG_ONLY: list[tuple[EventHandlerType, logging.Logger]] = []
+
+
+def mark_debug_only(handler: EventHandlerType, logger: logging.Logger) -> None:
+    """Declare that ``handler`` does nothing while ``logger`` is below DEBUG.
+
+    :meth:`HandlerRegistry.trigger` then skips the event, without building an
+    :class:`Event`, when every handler bound to it is such a handler and its
+    logger is not enabled for DEBUG.
+
+    Parameters
+    ----------
+    handler : callable
+        A notification handler that only logs at DEBUG level on ``logger``.
+    logger : logging.Logger
+        The logger it writes to.
+    """
+    _DEBUG_ONLY.append((handler, logger))
+
+
+def _all_silent(bindings: list[_Binding]) -> bool:
+    for handler, _args in bindings:
+        for quiet, logger in _DEBUG_ONLY:
+            if handler is quiet and not logger.isEnabledFor(logging.DEBUG):
+                break
+        else:
+            return False
+    return True
 
 
 def _dispatch(
