@@ -245,6 +245,10 @@ class AssociationProtocol:
         """Return, and forget, the bytes to write to the connection."""
         return self._ul.data_to_send()
 
+    def data_to_send_parts(self) -> list[bytes | memoryview]:
+        """Return, and forget, the bytes to write, as uncopied buffers."""
+        return self._ul.data_to_send_parts()
+
     def get_timer(self) -> float | None:
         """Return the ARTIM deadline, or ``None``."""
         return self._ul.get_timer()

@@ -325,8 +325,8 @@ class FakeConnection:
         if not data:
             raise LocalProtocolError("Sta1")
 
-    def data_to_send(self) -> bytes:
-        return b"late bytes" if "data:0" in self.calls else b""
+    def data_to_send_parts(self) -> list[bytes]:
+        return [b"late bytes"] if "data:0" in self.calls else []
 
     def get_timer(self) -> float | None:
         return self.timer

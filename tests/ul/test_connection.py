@@ -685,3 +685,17 @@ TestRandomInputs = RandomInputs.TestCase
 # 30 runs of 25 steps: every rule runs hundreds of times per session, in any
 # state; test_fsm covers each cell of Table 9-10 deterministically.
 TestRandomInputs.settings = settings(max_examples=30, stateful_step_count=25)
+
+
+def test_data_to_send_parts_hand_out_the_payload_uncopied(pair: ULPair) -> None:
+    from dicomnet.ul.pdu import PDV as _PDV
+    from dicomnet.ul.pdu import P_DATA_TF as _P_DATA_TF
+
+    pair.associate()
+    payload = memoryview(bytes(range(256)) * 32)
+    pair.requestor.send(_P_DATA_TF(pdvs=(_PDV(1, 0x02, payload),)), 0.0)
+    parts = pair.requestor.data_to_send_parts()
+    assert any(part is payload for part in parts)
+    assert pair.requestor.data_to_send_parts() == []
+    pair.requestor.send(_P_DATA_TF(pdvs=(_PDV(1, 0x02, payload),)), 0.0)
+    assert pair.requestor.data_to_send() == b"".join(bytes(p) for p in parts)

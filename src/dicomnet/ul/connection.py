@@ -227,12 +227,20 @@ class UpperLayer:
 
     def data_to_send(self) -> bytes:
         """Return, and forget, the bytes to write to the transport connection."""
+        return b"".join(self.data_to_send_parts())
+
+    def data_to_send_parts(self) -> list[bytes | memoryview]:
+        """Return, and forget, the bytes to write, as buffers in order.
+
+        P-DATA-TF payloads stay the views they were sent as, uncopied, so a
+        driver can hand the list to ``socket.sendmsg`` (gather I/O).
+        """
         outbox = self._machine.outbox
         if not outbox:
-            return b""
-        data = b"".join(outbox)
+            return []
+        parts = list(outbox)
         outbox.clear()
-        return data
+        return parts
 
     def get_timer(self) -> float | None:
         """Return the ARTIM deadline, on the caller's clock, or ``None``."""
