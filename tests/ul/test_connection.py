@@ -688,8 +688,8 @@ TestRandomInputs.settings = settings(max_examples=30, stateful_step_count=25)
 
 
 def test_data_to_send_parts_hand_out_the_payload_uncopied(pair: ULPair) -> None:
-    from dicomnet.ul.pdu import PDV as _PDV
     from dicomnet.ul.pdu import P_DATA_TF as _P_DATA_TF
+    from dicomnet.ul.pdu import PDV as _PDV
 
     pair.associate()
     payload = memoryview(bytes(range(256)) * 32)
