@@ -458,9 +458,6 @@ def test_echo_handler_status_dataset_reaches_the_requestor(
 
 
 @pytest.mark.interop
-@pytest.mark.xfail(
-    reason="the Storage SCP (EVT_C_STORE) is not part of issue #4", strict=True
-)
 def test_store_handler_of_the_documentation_answers_success() -> None:
     # dicomnet has no send_c_store yet: pynetdicom plays the requestor.
     import pynetdicom

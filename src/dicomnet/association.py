@@ -12,12 +12,14 @@ empty ``Dataset`` a service method returns.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
+from collections import deque
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from pydicom.dataset import Dataset
 
@@ -37,6 +39,7 @@ from dicomnet.protocol import (
     ReleaseRequested,
 )
 from dicomnet.services import dispatch_request
+from dicomnet.services._spool import make_sink_factory
 from dicomnet.transport.sync import AssociationDriver
 from dicomnet.ul.connection import Role, ULConfig
 from dicomnet.ul.events import StateTransition
@@ -45,8 +48,11 @@ from dicomnet.ul.pdu import A_ABORT, A_RELEASE_RP, A_RELEASE_RQ
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+    from os import PathLike
+    from typing import BinaryIO
 
     from dicomnet.acse import AcceptorOutcome, RequestorOutcome
+    from dicomnet.dimse.connection import DimseMessage
     from dicomnet.dimse.primitives import DimsePrimitive
     from dicomnet.presentation import PresentationContext
     from dicomnet.ul.pdu import A_ASSOCIATE_RJ, A_ASSOCIATE_RQ
@@ -62,6 +68,8 @@ VERIFICATION = "1.2.840.10008.1.1"
 # way to end: no connection (Sta1), still connecting (Sta4), closing (Sta13),
 # or no A-ASSOCIATE-RQ received yet (Sta2: PS3.8 Table 9-10 has no Evt15 cell).
 _ENDING = frozenset({State.STA1, State.STA2, State.STA4, State.STA13})
+# PS3.7 C.4.x: Pending statuses; any other status is a request's last response.
+_PENDING: Final = frozenset({0xFF00, 0xFF01})
 
 
 class ServiceUser:
@@ -140,7 +148,11 @@ class Association:
         self._acceptor_policy: Callable[[A_ASSOCIATE_RQ], Any] | None = None
         self._established: Future[bool] = Future()
         self._ended: Future[None] = Future()
-        self._pending: dict[int, Future[DimsePrimitive | None]] = {}
+        self._pending: dict[int, queue.SimpleQueue[DimsePrimitive | None]] = {}
+        # Requests that arrived while a service was still answering one (it
+        # waits for the peer on the owner thread: C-GET sub-operations...).
+        self._backlog: deque[DimseMessage] = deque()
+        self._serving = False
         self._protocol: AssociationProtocol | None = None
         self._driver: AssociationDriver | None = None
         self._unregistered = threading.Event()
@@ -235,7 +247,8 @@ class Association:
                 artim_timeout=self.acse_timeout,
                 max_pdu_length=local.maximum_length,
                 report_transitions=self._handlers.has_handlers(evt.EVT_FSM_TRANSITION),
-            )
+            ),
+            sink_factory=make_sink_factory(self),
         )
         self._protocol = AssociationProtocol(role, config)
         self._driver = AssociationDriver(
@@ -306,46 +319,139 @@ class Association:
         request = C_ECHO()
         request.MessageID = msg_id
         request.AffectedSOPClassUID = VERIFICATION
-        response = self._send_request(context, request, msg_id)
-        return _status_dataset(response)
+        responses = self._send_request(context, request)
+        return status_dataset(self._next_response(responses))
 
-    def _context_for(self, abstract_syntax: str) -> int:
-        if not self.is_established:
-            raise RuntimeError("The association with a peer SCP has been released")
-        for cx in self.accepted_contexts:
-            if cx.abstract_syntax == abstract_syntax and cx.as_scu is not False:
-                return int(cx.context_id or 0)
-        raise ValueError(
-            f"No presentation context for '{abstract_syntax}' has been accepted "
-            "by the peer for the SCU role"
+    def send_c_store(
+        self,
+        dataset: Dataset | str | PathLike[str],
+        msg_id: int = 1,
+        priority: int = 2,
+        originator_aet: str | None = None,
+        originator_id: int | None = None,
+    ) -> Dataset:
+        """Send a C-STORE request and return the response status (PS3.7 9.1.1).
+
+        Parameters
+        ----------
+        dataset : pydicom.dataset.Dataset, str or os.PathLike
+            The instance, or the path of a Part 10 file. A file whose transfer
+            syntax was accepted is sent from disk as stored, without being
+            decoded; otherwise it is read and re-encoded as a data set is.
+        msg_id : int
+            The request's Message ID.
+        priority : int
+            0 medium, 1 high, 2 low.
+        originator_aet, originator_id : str or int, optional
+            Move Originator AE title and Message ID, for the C-STORE
+            sub-operations of a C-MOVE.
+
+        Returns
+        -------
+        pydicom.dataset.Dataset
+            Status and the optional status elements of the response; empty
+            when no valid response came.
+        """
+        from dicomnet.services.storage import send_c_store  # noqa: PLC0415
+
+        return send_c_store(
+            self, dataset, msg_id, priority, originator_aet, originator_id
         )
 
+    def _context_for(
+        self, abstract_syntax: str, transfer_syntax: str | None = None
+    ) -> int:
+        """Return an accepted context where we may be SCU of ``abstract_syntax``."""
+        if not self.is_established:
+            raise RuntimeError("The association with a peer SCP has been released")
+        context_id = self._find_context(abstract_syntax, transfer_syntax)
+        if context_id is None:
+            with_syntax = (
+                ""
+                if transfer_syntax is None
+                else f" with '{transfer_syntax}' transfer syntax"
+            )
+            raise ValueError(
+                f"No presentation context for '{abstract_syntax}' has been accepted "
+                f"by the peer{with_syntax} for the SCU role"
+            )
+        return context_id
+
+    def _find_context(
+        self, abstract_syntax: str, transfer_syntax: str | None = None
+    ) -> int | None:
+        for cx in self.accepted_contexts:
+            if cx.abstract_syntax != abstract_syntax or cx.as_scu is False:
+                continue
+            if transfer_syntax is None or cx.transfer_syntax[0] == transfer_syntax:
+                return int(cx.context_id or 0)
+        return None
+
     def _send_request(
-        self, context_id: int, request: DimsePrimitive, msg_id: int
-    ) -> DimsePrimitive | None:
+        self,
+        context_id: int,
+        request: DimsePrimitive,
+        data: bytes | BinaryIO | None = None,
+    ) -> queue.SimpleQueue[DimsePrimitive | None]:
+        """Send a request; its responses will arrive on the returned queue.
+
+        A request that cannot be sent (the association ended) gets ``None``
+        on its queue, like one whose association ends while it waits.
+        """
         driver = self._driver
         protocol = self._protocol
         assert driver is not None  # noqa: S101  (_start ran)
         assert protocol is not None  # noqa: S101
-        future: Future[DimsePrimitive | None] = Future()
+        responses: queue.SimpleQueue[DimsePrimitive | None] = queue.SimpleQueue()
+        msg_id = int(request.MessageID or 0)
 
         def send() -> None:
-            self._pending[msg_id] = future
+            self._pending[msg_id] = responses
             protocol.send_message(
-                context_id, request, response=False, now=time.monotonic()
+                context_id, request, response=False, now=time.monotonic(), data=data
             )
             self._trigger(evt.EVT_DIMSE_SENT, {"message": request})
 
         sent = driver.call(send)
         try:
             sent.result(self.dimse_timeout)
-            return future.result(self.dimse_timeout)
         except FutureTimeout:
-            _LOGGER.error("DIMSE timeout: no response from the peer; aborting")  # noqa: TRY400  (no traceback to show)
+            _LOGGER.error("DIMSE timeout: the request could not be sent; aborting")  # noqa: TRY400  (no traceback to show)
             self._abort_now()
+            responses.put(None)
         except DicomnetError as exc:
             _LOGGER.error("Could not send the request: %s", exc)  # noqa: TRY400
+            self._pending.pop(msg_id, None)
+            responses.put(None)
+        return responses
+
+    def _next_response(
+        self, responses: queue.SimpleQueue[DimsePrimitive | None]
+    ) -> DimsePrimitive | None:
+        """Wait (DIMSE timeout) for the next response; ``None``: there is none.
+
+        On the owner thread (a handler sending C-STORE sub-operations) the
+        association is served meanwhile; elsewhere this blocks on the queue.
+        """
+        driver = self._driver
+        timeout = self.dimse_timeout
+        try:
+            if driver is not None and self._on_owner_thread():
+                if not driver.run_until(lambda: not responses.empty(), timeout):
+                    raise queue.Empty  # noqa: TRY301  (one timeout path)
+                return responses.get_nowait()
+            return responses.get(timeout=timeout)
+        except queue.Empty:
+            if self._protocol is not None and self._protocol.state in _ENDING:
+                return None
+            _LOGGER.error("DIMSE timeout: no response from the peer; aborting")  # noqa: TRY400  (no traceback to show)
+            self._abort_now()
         return None
+
+    def _poll(self) -> None:
+        """Owner thread only: take in what the peer has sent, without waiting."""
+        if self._driver is not None and self._on_owner_thread():
+            self._driver.run_until(lambda: False, 0)
 
     def release(self) -> None:
         """Release the association (A-RELEASE, PS3.8 7.2); blocks until done."""
@@ -507,16 +613,40 @@ class Association:
         message = event.message
         self._trigger(evt.EVT_DIMSE_RECV, {"message": message.primitive})
         if message.is_response:
-            msg_id = getattr(message.primitive, "MessageIDBeingRespondedTo", None)
-            future = self._pending.pop(int(msg_id or 0), None)
-            if future is not None:
-                _resolve(future, value=message.primitive)
-            else:
-                _LOGGER.warning("A response to no outstanding request (ID %s)", msg_id)
+            self._response(message.primitive)
             return
+        if self._serving:
+            # A service is waiting for the peer inside its handler; the
+            # request is answered after it (C-CANCEL was noted by the core).
+            self._backlog.append(message)
+            return
+        self._serving = True
+        try:
+            self._serve(message)
+            while self._backlog:
+                self._serve(self._backlog.popleft())
+        finally:
+            self._serving = False
+
+    def _serve(self, message: DimseMessage) -> None:
         protocol = self._protocol
-        if protocol is not None:
-            dispatch_request(self, protocol, message)
+        if protocol is None or not self.is_established:
+            # PS3.7 9.2 / pynetdicom: requests arriving while the association
+            # ends are not answered; a streamed data set is dropped.
+            if message.sink is not None:
+                message.sink.discard()
+            return
+        dispatch_request(self, protocol, message)
+
+    def _response(self, response: DimsePrimitive) -> None:
+        msg_id = int(getattr(response, "MessageIDBeingRespondedTo", None) or 0)
+        responses = self._pending.get(msg_id)
+        if responses is None:
+            _LOGGER.warning("A response to no outstanding request (ID %s)", msg_id)
+            return
+        if getattr(response, "Status", None) not in _PENDING:
+            del self._pending[msg_id]
+        responses.put(response)
 
     def _on_idle(self) -> None:
         """No traffic for ``network_timeout``: abort (or release), pynetdicom-style."""
@@ -561,8 +691,8 @@ class Association:
 
     def _fail_pending(self) -> None:
         pending, self._pending = self._pending, {}
-        for future in pending.values():
-            _resolve(future, value=None)
+        for responses in pending.values():
+            responses.put(None)
 
     def __repr__(self) -> str:
         """Name the association and its mode."""
@@ -574,13 +704,18 @@ def _resolve(future: Future[Any], *, value: Any) -> None:  # noqa: ANN401
         future.set_result(value)
 
 
-def _status_dataset(response: DimsePrimitive | None) -> Dataset:
-    """Return the status Dataset of a response: Status and optional elements."""
+def status_dataset(response: DimsePrimitive | None) -> Dataset:
+    """Return the status Dataset of a response: Status and optional elements.
+
+    The optional elements are those PS3.7 Annex C allows in the response
+    (``ErrorComment``, ``OffendingElement``, sub-operation counts...).
+    """
     status = Dataset()
     if response is None or getattr(response, "Status", None) is None:
         return status
     status.Status = response.Status
-    for keyword in ("ErrorComment", "ErrorID", "OffendingElement"):
+    keywords = (*type(response).STATUS_OPTIONAL_KEYWORDS, "ErrorID")
+    for keyword in dict.fromkeys(keywords):
         value = getattr(response, keyword, None)
         if value is not None:
             setattr(status, keyword, value)

@@ -27,7 +27,8 @@ from __future__ import annotations
 import logging
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from itertools import islice
+from typing import TYPE_CHECKING, Final
 
 from dicomnet.acse import (
     AcceptorOutcome,
@@ -38,6 +39,7 @@ from dicomnet.acse import (
     negotiate_requestor,
 )
 from dicomnet.dimse.connection import DimseConnection, DimseMessage
+from dicomnet.dimse.primitives import C_CANCEL
 from dicomnet.errors import (
     AbortSource,
     LocalProtocolError,
@@ -65,9 +67,11 @@ from dicomnet.ul.pdu import (
     A_ASSOCIATE_RQ,
     A_RELEASE_RP,
     A_RELEASE_RQ,
+    P_DATA_TF,
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import BinaryIO
 
     from dicomnet.dimse.fragments import SinkFactory
@@ -89,6 +93,11 @@ __all__ = [
 ]
 
 _LOGGER = logging.getLogger(__name__)
+
+#: PDUs of a streamed data set produced per :meth:`data_to_send_parts` call:
+#: enough to keep the socket busy, few enough that a large file never sits in
+#: memory (at most this many PDUs' worth, plus the fragmenter's read chunk).
+_STREAM_BATCH: Final = 64
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -177,6 +186,16 @@ class Aborted:
     error: ProtocolError | None = None
 
 
+class _NoFile:
+    """The source of a queued in-memory message: nothing to close."""
+
+    def close(self) -> None:
+        """Do nothing."""
+
+
+_NO_FILE: Final = _NoFile()
+
+
 ProtocolEvent = (
     AssociationRequested
     | AssociationAccepted
@@ -211,6 +230,12 @@ class AssociationProtocol:
         self._dimse: DimseConnection | None = None
         self._releasing = False
         self._answer_held = False
+        # Messages whose data set is read from a file as it is sent: their
+        # PDUs are produced only as the driver drains the outbox, in order.
+        self._streams: deque[tuple[Iterator[P_DATA_TF], BinaryIO | _NoFile]] = deque()
+        self._now = 0.0
+        # PS3.7 9.3.2.3: Message IDs of requests a C-CANCEL has asked to stop.
+        self._cancelled: set[int] = set()
 
     # -- state ---------------------------------------------------------------
 
@@ -246,7 +271,22 @@ class AssociationProtocol:
         return self._ul.data_to_send()
 
     def data_to_send_parts(self) -> list[bytes | memoryview]:
-        """Return, and forget, the bytes to write, as uncopied buffers."""
+        """Return, and forget, the bytes to write, as uncopied buffers.
+
+        When a data set is being streamed from a file, each call produces its
+        next few PDUs once everything queued before them has been taken: call
+        again until the result is empty.
+        """
+        parts = self._ul.data_to_send_parts()
+        if parts or not self._streams:
+            return parts
+        try:
+            self._produce(_STREAM_BATCH)
+        except (OSError, ValueError) as exc:
+            # The file being sent became unreadable: the message cannot be
+            # completed, and PS3.8 has no way to take back its first PDUs.
+            _LOGGER.error("Could not read the data set being sent: %s", exc)  # noqa: TRY400  (no traceback needed)
+            self.abort(self._now)
         return self._ul.data_to_send_parts()
 
     def get_timer(self) -> float | None:
@@ -316,9 +356,49 @@ class AssociationProtocol:
         dimse = self._dimse
         if dimse is None:
             raise LocalProtocolError("the association is not established")
+        pdus = dimse.send(context_id, primitive, response=response, data=data)
+        self._now = now
+        if data is not None and not isinstance(data, bytes | bytearray | memoryview):
+            # A file: read it as the driver writes (house style, hot paths).
+            self._streams.append((pdus, data))
+            return
+        if self._streams:
+            # Behind a stream still being sent: keep the order of messages.
+            self._streams.append((pdus, _NO_FILE))
+            return
         send = self._ul.send
-        for pdu in dimse.send(context_id, primitive, response=response, data=data):
+        for pdu in pdus:
             send(pdu, now)
+
+    def cancel_requested(self, message_id: int) -> bool:
+        """Whether a C-CANCEL for request ``message_id`` has arrived (PS3.7 9.3.2.3)."""
+        return message_id in self._cancelled
+
+    def forget_request(self, message_id: int) -> None:
+        """Forget any C-CANCEL for request ``message_id``: it is answered."""
+        self._cancelled.discard(message_id)
+
+    def _produce(self, limit: int | None) -> None:
+        """Move up to ``limit`` PDUs (``None``: all) of queued streams to the UL."""
+        streams, send, now = self._streams, self._ul.send, self._now
+        while streams and (limit is None or limit > 0):
+            pdus, source = streams[0]
+            count = 0
+            for pdu in pdus if limit is None else islice(pdus, limit):
+                send(pdu, now)
+                count += 1
+            if limit is not None:
+                if count == limit:
+                    return  # maybe more to come: the next call finds out
+                limit -= count
+            streams.popleft()
+            source.close()
+
+    def _drop_streams(self) -> None:
+        """Drop the streams: the association ended, nothing more goes out."""
+        streams, self._streams = self._streams, deque()
+        for _pdus, source in streams:
+            source.close()
 
     def next_message_id(self) -> int:
         """Return a fresh Message ID for a request (PS3.7 E.1)."""
@@ -328,6 +408,7 @@ class AssociationProtocol:
 
     def release(self, now: float) -> None:
         """Ask to release the association (A-RELEASE request, PS3.8 7.2)."""
+        self._produce(None)  # every queued message goes before the request
         self._ul.send(A_RELEASE_RQ(), now)
         self._releasing = True
         self._pump(now)
@@ -341,6 +422,7 @@ class AssociationProtocol:
         if self._ul.state is State.STA10:
             self._answer_held = True
             return
+        self._produce(None)
         self._ul.send(A_RELEASE_RP(), now)
         # Our answer completes the release unless ours is still outstanding
         # (a collision on the requestor side: the confirmation comes later).
@@ -412,6 +494,11 @@ class AssociationProtocol:
             return
         dimse.receive(event.pdu)
         while (message := dimse.next_message()) is not None:
+            request = message.primitive
+            if isinstance(request, C_CANCEL) and not message.is_response:
+                # Noted at once, so that a service busy answering the request
+                # sees it when it next looks (PS3.7 9.3.2.3).
+                self._cancelled.add(int(request.MessageIDBeingRespondedTo or 0))
             self._events.append(MessageReceived(message=message))
 
     def _accepted(self, ac: A_ASSOCIATE_AC) -> None:
@@ -436,6 +523,8 @@ class AssociationProtocol:
 
     def _end_dimse(self) -> None:
         """Drop a partly received message: nothing half-received survives."""
+        self._drop_streams()
+        self._cancelled.clear()
         if self._dimse is not None:
             self._dimse.close()
 

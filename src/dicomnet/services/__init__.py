@@ -14,9 +14,10 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from dicomnet.dimse.primitives import C_CANCEL, C_ECHO
+from dicomnet.dimse.primitives import C_CANCEL, C_ECHO, C_STORE
 from dicomnet.errors import LocalProtocolError
 from dicomnet.services._respond import send_response
+from dicomnet.services.storage import answer_c_store
 from dicomnet.services.verification import answer_c_echo
 
 if TYPE_CHECKING:
@@ -49,7 +50,9 @@ def dispatch_request(
         The request.
     """
     request = message.primitive
-    if isinstance(request, C_ECHO):
+    if isinstance(request, C_STORE):
+        answer_c_store(assoc, protocol, message)
+    elif isinstance(request, C_ECHO):
         answer_c_echo(assoc, protocol, message)
     elif isinstance(request, C_CANCEL):
         _LOGGER.debug(

@@ -13,13 +13,13 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from pydicom.dataset import Dataset
 from pydicom.uid import UID
 
 from dicomnet import events as evt
 from dicomnet.dimse.primitives import C_ECHO
 from dicomnet.presentation import PresentationContextTuple
 from dicomnet.services._respond import send_response
+from dicomnet.services._status import apply_status
 
 if TYPE_CHECKING:
     from dicomnet.dimse.connection import DimseMessage
@@ -32,9 +32,6 @@ _LOGGER = logging.getLogger(__name__)
 SUCCESS = 0x0000
 #: PS3.7 C.4.2: the request could not be processed.
 PROCESSING_FAILURE = 0x0110
-#: pynetdicom's codes for a handler's unusable return value.
-_NO_STATUS_IN_DATASET = 0xC001
-_NOT_A_STATUS = 0xC002
 
 
 def answer_c_echo(
@@ -57,24 +54,5 @@ def answer_c_echo(
     except Exception:
         _LOGGER.exception("Exception in the 'evt.EVT_C_ECHO' handler")
         result = PROCESSING_FAILURE
-    _apply_status(response, result)
+    apply_status(response, result, "EVT_C_ECHO")
     send_response(assoc, protocol, message.context_id, response)
-
-
-def _apply_status(response: C_ECHO, result: object) -> None:
-    """Copy a handler's status (int, or Dataset with Status) into ``response``."""
-    if isinstance(result, Dataset):
-        if "Status" not in result:
-            _LOGGER.error("The EVT_C_ECHO handler's Dataset has no 'Status'")
-            response.Status = _NO_STATUS_IN_DATASET
-            return
-        response.Status = int(result.Status)
-        comment = result.get("ErrorComment")
-        if comment is not None:
-            response.ErrorComment = str(comment)
-        return
-    if isinstance(result, int) and not isinstance(result, bool):
-        response.Status = result
-        return
-    _LOGGER.error("The EVT_C_ECHO handler returned %r, not a status", result)
-    response.Status = _NOT_A_STATUS

@@ -284,6 +284,35 @@ class AssociationDriver:
             self._wake()
         return future
 
+    def run_until(self, done: Callable[[], bool], timeout: float | None) -> bool:
+        """Serve the connection from the owner thread until ``done()`` holds.
+
+        For code already running on the owner thread (an event handler) that
+        must wait for the peer, a C-STORE response for instance: the socket is
+        read and events dispatched meanwhile, so ``handle_event`` may be
+        re-entered. ``timeout=0`` reads what has arrived without waiting.
+
+        Returns
+        -------
+        bool
+            ``done()`` at the end: ``False`` after the timeout, or when the
+            connection closed first.
+        """
+        selector = self._selector
+        if selector is None or self.thread is None:
+            return done()
+        if threading.get_ident() != self.thread.ident:
+            raise RuntimeError("run_until() is for the owner thread only")
+        deadline = _deadline(self._clock(), timeout)
+        while not done() and not self._finished:
+            remaining = None if deadline is None else deadline - self._clock()
+            if remaining is not None and remaining < 0:
+                break
+            self._step(selector, remaining)
+            if remaining == 0:
+                break
+        return done()
+
     def close(self) -> None:
         """Ask the owner thread to close the connection and stop (idempotent).
 
@@ -369,12 +398,17 @@ class AssociationDriver:
         if self._on_stopped is not None:
             self._guarded(self._on_stopped)
 
-    def _step(self, selector: selectors.BaseSelector) -> None:
-        """Wait for one thing to happen, let the core react, flush, dispatch."""
+    def _step(
+        self, selector: selectors.BaseSelector, limit: float | None = None
+    ) -> None:
+        """Wait (at most ``limit`` s) for an event; react, flush, dispatch."""
         sock = self._sock
         pending = isinstance(sock, ssl.SSLSocket) and sock.pending() > 0
+        wait = self._wait_time()
+        if limit is not None:
+            wait = limit if wait is None else min(wait, limit)
         # Bytes TLS already decrypted never make the socket readable again.
-        ready = selector.select(0 if pending else self._wait_time())
+        ready = selector.select(0 if pending else wait)
         now = self._clock()
         readable = pending
         for key, _mask in ready:
@@ -488,17 +522,17 @@ class AssociationDriver:
             self._close_requested = True
 
     def _flush(self) -> None:
-        parts = self._connection.data_to_send_parts()
-        if not parts:
-            return
-        if self._sock is None:
-            self._log.debug("%d buffers dropped: no connection", len(parts))
-            return
-        try:
-            self._send_parts(self._sock, parts)
-        except TransportError as exc:
-            self._log.info("write failed, closing: %s", exc)
-            self._transport_closed(self._clock())
+        # Until the core has nothing more: a data set streamed from a file
+        # comes out a batch of PDUs at a time.
+        while parts := self._connection.data_to_send_parts():
+            if self._sock is None:
+                self._log.debug("%d buffers dropped: no connection", len(parts))
+                return
+            try:
+                self._send_parts(self._sock, parts)
+            except TransportError as exc:
+                self._log.info("write failed, closing: %s", exc)
+                self._transport_closed(self._clock())
 
     def _send_parts(
         self, sock: socket.socket, parts: Sequence[bytes | memoryview]

@@ -1,0 +1,132 @@
+"""Streaming received C-STORE data sets to temporary Part 10 files.
+
+With ``_config.STORE_RECV_CHUNKED_DATASET`` the data fragments of a C-STORE
+request go to a temporary file as they arrive (after a PS3.10 header), so a
+large instance never sits in memory. The file is deleted after the handler
+returns, or as soon as the message cannot complete (the association ended
+mid-message): no partial data set is left behind. A write failure (a full
+disk) is remembered, the partial file deleted, and the service answers "out
+of resources" without calling the handler.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from contextlib import suppress
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from dicomnet import _config
+from dicomnet._part10 import build_file_meta, part10_header
+from dicomnet.dimse.commands import CommandField
+
+if TYPE_CHECKING:
+    from dicomnet.dimse.commands import CommandValue
+    from dicomnet.dimse.fragments import DataSink, SinkFactory
+
+__all__ = ["FileSink", "make_sink_factory"]
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class FileSink:
+    """A :class:`~dicomnet.dimse.fragments.DataSink` writing a Part 10 file.
+
+    Parameters
+    ----------
+    header : bytes
+        The preamble, ``DICM`` and File Meta Information to write first.
+    directory : str, optional
+        Where to create the file (default: the system's temporary directory).
+
+    Attributes
+    ----------
+    path : pathlib.Path or None
+        The file, while it exists.
+    error : OSError or None
+        Why the data set could not be written, if it could not.
+    """
+
+    def __init__(self, header: bytes, directory: str | None = None) -> None:
+        self.path: Path | None = None
+        self.error: OSError | None = None
+        self._file: BinaryIO | None = None
+        try:
+            fd, name = tempfile.mkstemp(
+                prefix="dicomnet-", suffix=".dcm", dir=directory
+            )
+            self.path = Path(name)
+            self._file = os.fdopen(fd, "wb")
+            self._file.write(header)
+        except OSError as exc:
+            self._fail(exc)
+
+    def write(self, fragment: memoryview) -> None:
+        """Append a data fragment (ignored once writing failed)."""
+        file = self._file
+        if file is None:
+            return
+        try:
+            file.write(fragment)
+        except OSError as exc:
+            self._fail(exc)
+
+    def close(self) -> None:
+        """Close the file: the last fragment is written."""
+        file, self._file = self._file, None
+        if file is None:
+            return
+        try:
+            file.close()
+        except OSError as exc:  # a delayed write error surfaces here
+            self._fail(exc)
+
+    def discard(self) -> None:
+        """Delete the file (idempotent)."""
+        file, self._file = self._file, None
+        if file is not None:
+            with suppress(OSError):
+                file.close()
+        path, self.path = self.path, None
+        if path is not None:
+            with suppress(OSError):
+                path.unlink(missing_ok=True)
+
+    def _fail(self, error: OSError) -> None:
+        _LOGGER.error("Could not write the received data set: %s", error)
+        self.error = error
+        self.discard()
+
+
+def make_sink_factory(assoc: Any) -> SinkFactory:  # noqa: ANN401  (the Association)
+    """Return the sink factory of an association's protocol.
+
+    It spools C-STORE requests' data sets to files when
+    ``_config.STORE_RECV_CHUNKED_DATASET`` is true at the time the request's
+    command arrives; everything else stays in memory.
+    """
+
+    def factory(context_id: int, command: dict[str, CommandValue]) -> DataSink | None:
+        if not _config.STORE_RECV_CHUNKED_DATASET:
+            return None
+        if command.get("CommandField") != CommandField.C_STORE_RQ:
+            return None
+        transfer_syntax = ""
+        for cx in assoc.accepted_contexts:
+            if cx.context_id == context_id:
+                transfer_syntax = str(cx.transfer_syntax[0])
+        meta = build_file_meta(
+            str(command.get("AffectedSOPClassUID", "")),
+            str(command.get("AffectedSOPInstanceUID", "")),
+            transfer_syntax,
+        )
+        try:
+            header = part10_header(meta)
+        except (ValueError, TypeError) as exc:  # an unusable UID in the command
+            _LOGGER.warning("Receiving in memory: no file meta possible (%s)", exc)
+            return None
+        return FileSink(header)
+
+    return factory
