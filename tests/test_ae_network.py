@@ -382,6 +382,8 @@ def test_pdu_dimse_and_fsm_events_on_the_requestor(
     assert pdus == [
         ("sent", A_ASSOCIATE_RQ.__name__),
         ("recv", A_ASSOCIATE_AC.__name__),
+        ("sent", "P_DATA_TF"),  # the C-ECHO request
+        ("recv", "P_DATA_TF"),  # its response
         ("sent", A_RELEASE_RQ.__name__),
         ("recv", A_RELEASE_RP.__name__),
     ]
@@ -413,6 +415,8 @@ def test_the_acceptor_reports_release_pdus_and_the_echo(
     assert pdus == [
         "recv A_ASSOCIATE_RQ",
         "sent A_ASSOCIATE_AC",
+        "recv P_DATA_TF",
+        "sent P_DATA_TF",
         "recv A_RELEASE_RQ",
         "sent A_RELEASE_RP",
     ]

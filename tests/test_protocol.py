@@ -24,7 +24,7 @@ from dicomnet.protocol import (
 from dicomnet.ul.connection import Role
 from dicomnet.ul.events import TransportCloseRequested, TransportConnectRequested
 from dicomnet.ul.fsm import State
-from dicomnet.ul.pdu import P_DATA_TF, PDV, encode_pdu
+from dicomnet.ul.pdu import A_ABORT, P_DATA_TF, PDV, encode_pdu
 
 VERIFICATION = "1.2.840.10008.1.1"
 CT_STORAGE = "1.2.840.10008.5.1.4.1.1.2"
@@ -171,7 +171,14 @@ def test_abort_is_reported_on_both_sides() -> None:
     (ours,) = pair.drain(pair.requestor)
     assert isinstance(ours, Aborted) and not ours.by_peer
     theirs = [e for e in pair.drain(pair.acceptor) if isinstance(e, Aborted)]
-    assert theirs == [Aborted(source=AbortSource.SERVICE_USER, reason=0, by_peer=True)]
+    assert theirs == [
+        Aborted(
+            source=AbortSource.SERVICE_USER,
+            reason=0,
+            by_peer=True,
+            pdu=A_ABORT(source=AbortSource.SERVICE_USER, reason=0),
+        )
+    ]
 
 
 def test_release_collision_completes_on_both_sides() -> None:

@@ -26,6 +26,7 @@ from pydicom.dataset import Dataset
 from dicomnet import _config
 from dicomnet import events as evt
 from dicomnet._logging import on_pdu_recv, on_pdu_sent
+from dicomnet._observers import refresh_reporting, report_data, report_pdu
 from dicomnet.errors import AbortSource, DicomnetError
 from dicomnet.protocol import (
     Aborted,
@@ -34,6 +35,8 @@ from dicomnet.protocol import (
     AssociationRejected,
     AssociationRequested,
     MessageReceived,
+    PDataReceived,
+    PDataSent,
     ProtocolConfig,
     Released,
     ReleaseRequested,
@@ -47,7 +50,7 @@ from dicomnet.ul.fsm import State
 from dicomnet.ul.pdu import A_ABORT, A_RELEASE_RP, A_RELEASE_RQ
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterator, Sequence
     from os import PathLike
     from typing import BinaryIO
 
@@ -133,7 +136,7 @@ class Association:
         self.is_released = False
         self.acse_timeout: float | None = ae.acse_timeout
         self.dimse_timeout: float | None = ae.dimse_timeout
-        self.network_timeout: float | None = ae.network_timeout
+        self._network_timeout: float | None = ae.network_timeout
         self.connection_timeout: float | None = ae.connection_timeout
         self.network_timeout_response = "A-ABORT"
         self.requestor = ServiceUser(MODE_REQUESTOR)
@@ -159,6 +162,21 @@ class Association:
         self._answered_release = False
 
     # -- pynetdicom's read-only surface ---------------------------------------
+
+    @property
+    def network_timeout(self) -> float | None:
+        """Seconds without traffic before the association is aborted (or released).
+
+        Setting it restarts the running association's idle timer.
+        """
+        return self._network_timeout
+
+    @network_timeout.setter
+    def network_timeout(self, value: float | None) -> None:
+        self._network_timeout = value
+        driver = self._driver
+        if driver is not None:
+            driver.call(lambda: driver.set_idle_timeout(value))
 
     @property
     def ae(self) -> Any:  # noqa: ANN401
@@ -217,13 +235,22 @@ class Association:
 
     def bind(self, event: Any, handler: Any, args: Sequence[Any] | None = None) -> None:  # noqa: ANN401
         """Bind ``handler`` to ``event`` on this association only."""
-        # EVT_FSM_TRANSITION reports only transitions of associations started
-        # after a handler was bound: the core builds those events on request.
         self._handlers.bind(event, handler, args)
+        self._refresh_reporting()
 
     def unbind(self, event: Any, handler: Any) -> None:  # noqa: ANN401
         """Unbind ``handler`` from ``event``."""
         self._handlers.unbind(event, handler)
+        self._refresh_reporting()
+
+    def _refresh_reporting(self) -> None:
+        # The core reports transitions and P-DATA PDUs only on request.
+        driver = self._driver
+        if driver is not None:
+            driver.call(lambda: refresh_reporting(self))
+
+    def _report_pdu(self, pdu: Any, *, sent: bool) -> None:  # noqa: ANN401
+        report_pdu(self, pdu, sent=sent)
 
     def get_handlers(self, event: Any) -> Any:  # noqa: ANN401
         """Return the handlers bound to ``event`` (pynetdicom's shapes)."""
@@ -255,11 +282,14 @@ class Association:
             self._protocol,
             self._handle_event,
             name=self.name,
-            idle_timeout=self.network_timeout,
+            idle_timeout=self._network_timeout,
             on_idle=self._on_idle,
             on_stopped=self._on_stopped,
             on_connected=None if sock is not None else self._on_connected,
+            on_received=lambda data: report_data(self, data, sent=False),
+            on_sent=lambda parts: report_data(self, parts, sent=True),
         )
+        refresh_reporting(self)
         if sock is not None:
             # Before the owner thread starts, so EVT_CONN_OPEN comes first.
             self._trigger(evt.EVT_CONN_OPEN, {"address": tuple(sock.getpeername()[:2])})
@@ -279,7 +309,7 @@ class Association:
         protocol = self._protocol
         assert driver is not None  # noqa: S101  (_start ran)
         assert protocol is not None  # noqa: S101
-        self._trigger(evt.EVT_PDU_SENT, {"pdu": rq})
+        self._report_pdu(rq, sent=True)
         driver.call(lambda: protocol.request(rq, time.monotonic()))
         try:
             # PS3.8 runs no ARTIM timer while a requestor awaits the answer
@@ -357,6 +387,8 @@ class Association:
         return send_c_store(
             self, dataset, msg_id, priority, originator_aet, originator_id
         )
+
+    # -- Query/Retrieve (services/query_retrieve.py) ----------------------------
 
     def _context_for(
         self, abstract_syntax: str, transfer_syntax: str | None = None
@@ -461,7 +493,7 @@ class Association:
 
         def release() -> None:
             protocol.release(time.monotonic())
-            self._trigger(evt.EVT_PDU_SENT, {"pdu": A_RELEASE_RQ()})
+            self._report_pdu(A_RELEASE_RQ(), sent=True)
 
         driver.call(release)
         if not self._on_owner_thread():
@@ -501,7 +533,7 @@ class Association:
     ) -> None:
         # PS3.8 7.3: an A-ABORT request, by default as the service-user.
         protocol.abort(time.monotonic(), source=source)
-        self._trigger(evt.EVT_PDU_SENT, {"pdu": A_ABORT(source=source, reason=0)})
+        self._report_pdu(A_ABORT(source=source, reason=0), sent=True)
 
     def _wait_end(self, timeout: float | None) -> None:
         try:
@@ -520,7 +552,7 @@ class Association:
             self._requested(event.rq)
         elif isinstance(event, AssociationAccepted):
             if self.is_requestor:
-                self._trigger(evt.EVT_PDU_RECV, {"pdu": event.ac})
+                self._report_pdu(event.ac, sent=False)
             self._accepted(event.outcome)
         elif isinstance(event, AssociationRejected):
             self._rejected(event.rj, by_peer=event.by_peer)
@@ -529,7 +561,9 @@ class Association:
         elif isinstance(event, Released):
             self._released()
         elif isinstance(event, Aborted):
-            self._aborted()
+            self._aborted(event)
+        elif isinstance(event, PDataReceived | PDataSent):
+            self._report_pdu(event.pdu, sent=isinstance(event, PDataSent))
         elif isinstance(event, StateTransition):
             self._trigger(
                 evt.EVT_FSM_TRANSITION,
@@ -545,7 +579,7 @@ class Association:
         """Acceptor: run EVT_REQUESTED, the negotiation handlers, then answer."""
         self.requestor.ae_title = rq.calling_ae_title
         self.acceptor.ae_title = rq.called_ae_title
-        self._trigger(evt.EVT_PDU_RECV, {"pdu": rq})
+        self._report_pdu(rq, sent=False)
         self._trigger(evt.EVT_REQUESTED)
         protocol = self._protocol
         if protocol is None or protocol.state is not State.STA3:
@@ -565,20 +599,20 @@ class Association:
                 self._send_abort(protocol, source=AbortSource.SERVICE_PROVIDER)
             return
         if outcome.accept is not None:
-            self._trigger(evt.EVT_PDU_SENT, {"pdu": outcome.accept})
+            self._report_pdu(outcome.accept, sent=True)
 
     def _release_requested(self) -> None:
         # PS3.8 7.2: we always agree to release (no negative A-RELEASE answer).
         self._answered_release = True
-        self._trigger(evt.EVT_PDU_RECV, {"pdu": A_RELEASE_RQ()})
+        self._report_pdu(A_RELEASE_RQ(), sent=False)
         if self._protocol is not None:
             self._protocol.answer_release(time.monotonic())
-            self._trigger(evt.EVT_PDU_SENT, {"pdu": A_RELEASE_RP()})
+            self._report_pdu(A_RELEASE_RP(), sent=True)
 
     def _released(self) -> None:
         if not self._answered_release:
             # Our request was confirmed: the peer's A-RELEASE-RP arrived.
-            self._trigger(evt.EVT_PDU_RECV, {"pdu": A_RELEASE_RP()})
+            self._report_pdu(A_RELEASE_RP(), sent=False)
         self.is_established = False
         self.is_released = True
         self._trigger(evt.EVT_RELEASED)
@@ -598,11 +632,13 @@ class Association:
 
     def _rejected(self, rj: A_ASSOCIATE_RJ, *, by_peer: bool) -> None:
         self.is_rejected = True
-        self._trigger(evt.EVT_PDU_RECV if by_peer else evt.EVT_PDU_SENT, {"pdu": rj})
+        self._report_pdu(rj, sent=not by_peer)
         self._trigger(evt.EVT_REJECTED)
         _resolve(self._established, value=False)
 
-    def _aborted(self) -> None:
+    def _aborted(self, event: Aborted) -> None:
+        if event.pdu is not None:
+            self._report_pdu(event.pdu, sent=False)
         self.is_established = False
         self.is_aborted = True
         self._trigger(evt.EVT_ABORTED)
@@ -610,6 +646,7 @@ class Association:
         _resolve(self._established, value=False)
 
     def _message(self, event: MessageReceived) -> None:
+        refresh_reporting(self)  # a log level may have changed (debug_logger())
         message = event.message
         self._trigger(evt.EVT_DIMSE_RECV, {"message": message.primitive})
         if message.is_response:
@@ -656,7 +693,7 @@ class Association:
         _LOGGER.info("Network timeout reached")
         if self.network_timeout_response == "A-RELEASE" and self.is_established:
             protocol.release(time.monotonic())
-            self._trigger(evt.EVT_PDU_SENT, {"pdu": A_RELEASE_RQ()})
+            self._report_pdu(A_RELEASE_RQ(), sent=True)
         elif protocol.state not in _ENDING:
             self._send_abort(protocol)
         elif self._driver is not None:

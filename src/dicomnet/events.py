@@ -299,6 +299,17 @@ class HandlerRegistry:
         events: list[EventType] = [*_INTERVENTION_EVENTS, *self._notifications]
         return sorted(events, key=lambda ev: ev.name)
 
+    def is_observed(self, event: EventType) -> bool:
+        """Return whether a handler bound to ``event`` would do anything now.
+
+        Like :meth:`has_handlers`, except that debug-only handlers (the
+        standard log handlers) count only while their logger shows DEBUG.
+        """
+        if isinstance(event, InterventionEvent):
+            return True
+        bindings = self._notifications.get(event)
+        return bindings is not None and bool(bindings) and not _all_silent(bindings)
+
     def has_handlers(self, event: EventType) -> bool:
         """Return whether triggering ``event`` would call anything.
 

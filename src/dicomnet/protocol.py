@@ -86,6 +86,8 @@ __all__ = [
     "AssociationRejected",
     "AssociationRequested",
     "MessageReceived",
+    "PDataReceived",
+    "PDataSent",
     "ProtocolConfig",
     "ProtocolEvent",
     "ReleaseRequested",
@@ -157,6 +159,20 @@ class MessageReceived:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PDataReceived:
+    """A P-DATA-TF PDU arrived (reported when ``report_pdata`` is set)."""
+
+    pdu: P_DATA_TF
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PDataSent:
+    """A P-DATA-TF PDU was queued to send (when ``report_pdata``)."""
+
+    pdu: P_DATA_TF
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ReleaseRequested:
     """The peer asks to release (A-RELEASE indication, PS3.8 7.2).
 
@@ -184,6 +200,8 @@ class Aborted:
     reason: int
     by_peer: bool
     error: ProtocolError | None = None
+    #: The A-ABORT PDU the peer sent, when one arrived.
+    pdu: A_ABORT | None = None
 
 
 class _NoFile:
@@ -201,6 +219,8 @@ ProtocolEvent = (
     | AssociationAccepted
     | AssociationRejected
     | MessageReceived
+    | PDataReceived
+    | PDataSent
     | ReleaseRequested
     | Released
     | Aborted
@@ -236,6 +256,9 @@ class AssociationProtocol:
         self._now = 0.0
         # PS3.7 9.3.2.3: Message IDs of requests a C-CANCEL has asked to stop.
         self._cancelled: set[int] = set()
+        #: Report each P-DATA-TF PDU as a PDataReceived / PDataSent event
+        #: (for observers of every PDU; off on the hot path otherwise).
+        self.report_pdata = False
 
     # -- state ---------------------------------------------------------------
 
@@ -248,6 +271,15 @@ class AssociationProtocol:
     def state(self) -> State:
         """The PS3.8 state of the Upper Layer."""
         return self._ul.state
+
+    @property
+    def report_transitions(self) -> bool:
+        """Whether Upper Layer state transitions are reported (settable)."""
+        return self._ul.report_transitions
+
+    @report_transitions.setter
+    def report_transitions(self, value: bool) -> None:
+        self._ul.report_transitions = value
 
     @property
     def dimse(self) -> DimseConnection | None:
@@ -369,6 +401,8 @@ class AssociationProtocol:
         send = self._ul.send
         for pdu in pdus:
             send(pdu, now)
+            if self.report_pdata:
+                self._events.append(PDataSent(pdu=pdu))
 
     def cancel_requested(self, message_id: int) -> bool:
         """Whether a C-CANCEL for request ``message_id`` has arrived (PS3.7 9.3.2.3)."""
@@ -387,6 +421,8 @@ class AssociationProtocol:
             for pdu in pdus if limit is None else islice(pdus, limit):
                 send(pdu, now)
                 count += 1
+                if self.report_pdata:
+                    self._events.append(PDataSent(pdu=pdu))
             if limit is not None:
                 if count == limit:
                     return  # maybe more to come: the next call finds out
@@ -472,7 +508,12 @@ class AssociationProtocol:
         elif isinstance(event, AbortIndication):
             self._end_dimse()
             events.append(
-                Aborted(source=event.source, reason=event.reason, by_peer=True)
+                Aborted(
+                    source=event.source,
+                    reason=event.reason,
+                    by_peer=True,
+                    pdu=A_ABORT(source=event.source, reason=event.reason),
+                )
             )
         elif isinstance(event, ProviderAbortIndication):
             self._end_dimse()
@@ -482,6 +523,7 @@ class AssociationProtocol:
                     reason=event.reason,
                     by_peer=event.error is None,
                     error=event.error,
+                    pdu=event.pdu,
                 )
             )
         else:
@@ -492,6 +534,8 @@ class AssociationProtocol:
         dimse = self._dimse
         if dimse is None:  # pragma: no cover - the UL delivers P-DATA only in Sta6+
             return
+        if self.report_pdata:
+            self._events.append(PDataReceived(pdu=event.pdu))
         dimse.receive(event.pdu)
         while (message := dimse.next_message()) is not None:
             request = message.primitive

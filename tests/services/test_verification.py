@@ -17,7 +17,7 @@ from pydicom.dataset import Dataset
 
 from dicomnet import events as evt
 from dicomnet.dimse.connection import DimseMessage
-from dicomnet.dimse.primitives import C_CANCEL, C_ECHO, C_FIND, N_DELETE
+from dicomnet.dimse.primitives import C_CANCEL, C_ECHO, N_DELETE, N_EVENT_REPORT
 from dicomnet.errors import LocalProtocolError
 from dicomnet.services import UNRECOGNIZED_OPERATION, dispatch_request
 from dicomnet.services.verification import PROCESSING_FAILURE, answer_c_echo
@@ -174,18 +174,21 @@ def _message(primitive: Any) -> DimseMessage:
 def test_a_service_not_implemented_gets_unrecognized_operation(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    request = C_FIND()
+    # The DIMSE-N services arrive with issue #6.
+    request = N_EVENT_REPORT()
     request.MessageID = 12
-    request.AffectedSOPClassUID = "1.2.840.10008.5.1.4.1.2.2.1"
+    request.AffectedSOPClassUID = "1.2.840.10008.1.20.1"
+    request.AffectedSOPInstanceUID = "1.2.840.10008.1.20.1.1"
+    request.EventTypeID = 1
     protocol = FakeProtocol()
     dispatch_request(FakeAssociation(), protocol, _message(request))  # type: ignore[arg-type]
     [(context_id, response, is_response)] = protocol.sent
     assert (context_id, is_response) == (1, True)
-    assert isinstance(response, C_FIND)
+    assert isinstance(response, N_EVENT_REPORT)
     assert response.MessageIDBeingRespondedTo == 12
-    assert response.AffectedSOPClassUID == "1.2.840.10008.5.1.4.1.2.2.1"
+    assert response.AffectedSOPClassUID == "1.2.840.10008.1.20.1"
     assert response.Status == UNRECOGNIZED_OPERATION == 0x0211
-    assert "No service for C_FIND" in caplog.text
+    assert "No service for N_EVENT_REPORT" in caplog.text
     assert not protocol.aborted
 
 

@@ -371,7 +371,7 @@ def test_provider_abort_from_the_peer(clock, pdus, drive):
     ul = drive.to(State.STA6, clock)
     ul.receive_data(pdus.wire(pdus.abort(source=2, reason=4)), clock.now)
     assert drive.drain(ul) == [
-        ProviderAbortIndication(reason=4, error=None),
+        ProviderAbortIndication(reason=4, error=None, pdu=A_ABORT(source=2, reason=4)),
         TransportCloseRequested(),
     ]
     assert ul.state is State.STA1

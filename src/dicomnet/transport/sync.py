@@ -169,6 +169,9 @@ class AssociationDriver:
         Runs on the owner thread once the connection is closed and the driver
         has stopped, whatever the reason (also after a failed TLS handshake,
         which the core never hears of).
+    on_received, on_sent : callable, optional
+        Observe the raw bytes: called on the owner thread with each chunk
+        read (``bytes``) and each list of buffers written.
     """
 
     def __init__(  # noqa: PLR0913  (the driver's documented settings)
@@ -182,8 +185,12 @@ class AssociationDriver:
         clock: Callable[[], float] = time.monotonic,
         on_stopped: Callable[[], None] | None = None,
         on_connected: Callable[[], None] | None = None,
+        on_received: Callable[[bytes], None] | None = None,
+        on_sent: Callable[[Sequence[bytes | memoryview]], None] | None = None,
     ) -> None:
         self._connection = connection
+        self._on_received = on_received
+        self._on_sent = on_sent
         self._on_stopped = on_stopped
         self._on_connected = on_connected
         self._handle_event = handle_event
@@ -312,6 +319,15 @@ class AssociationDriver:
             if remaining == 0:
                 break
         return done()
+
+    def set_idle_timeout(self, timeout: float | None) -> None:
+        """Change the idle limit; the next deadline is ``timeout`` from now.
+
+        Owner thread only (use :meth:`call` from elsewhere).
+        """
+        self._idle_timeout = timeout
+        if self._sock is not None:
+            self._idle_deadline = _deadline(self._clock(), timeout)
 
     def close(self) -> None:
         """Ask the owner thread to close the connection and stop (idempotent).
@@ -460,6 +476,8 @@ class AssociationDriver:
         if self._idle_timeout is not None:
             self._idle_deadline = now + self._idle_timeout
         if data:
+            if self._on_received is not None:
+                self._guarded(self._on_received, data)
             self._connection.receive_data(data, now)
         else:
             self._transport_closed(now)
@@ -533,6 +551,9 @@ class AssociationDriver:
             except TransportError as exc:
                 self._log.info("write failed, closing: %s", exc)
                 self._transport_closed(self._clock())
+                return
+            if self._on_sent is not None:
+                self._guarded(self._on_sent, parts)
 
     def _send_parts(
         self, sock: socket.socket, parts: Sequence[bytes | memoryview]

@@ -137,6 +137,18 @@ class UpperLayer:
         return self._machine.role
 
     @property
+    def report_transitions(self) -> bool:
+        """Whether each transition is reported as a :class:`StateTransition` event.
+
+        Settable at any time (an observer bound mid-association).
+        """
+        return self._machine.report_transitions
+
+    @report_transitions.setter
+    def report_transitions(self, value: bool) -> None:
+        self._machine.report_transitions = value
+
+    @property
     def state(self) -> State:
         """The current PS3.8 state."""
         return self._machine.state

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from dicomnet.errors import ProtocolError
     from dicomnet.ul.fsm_table import Action, Event, State
     from dicomnet.ul.pdu import (
+        A_ABORT,
         A_ASSOCIATE_AC,
         A_ASSOCIATE_RJ,
         A_ASSOCIATE_RQ,
@@ -95,6 +96,8 @@ class ProviderAbortIndication:
 
     reason: int
     error: ProtocolError | None = None
+    #: The A-ABORT PDU received, for AA-3 (``None`` for AA-4 and AA-8).
+    pdu: A_ABORT | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

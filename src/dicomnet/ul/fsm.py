@@ -465,7 +465,7 @@ def _aa_3(machine: Machine, payload: Payload) -> State:
     if pdu.source == AbortSource.SERVICE_USER:
         machine.emit(AbortIndication(source=pdu.source, reason=pdu.reason))
     else:
-        machine.emit(ProviderAbortIndication(reason=pdu.reason))
+        machine.emit(ProviderAbortIndication(reason=pdu.reason, pdu=pdu))
     machine.emit(TransportCloseRequested())
     return State.STA1
 
