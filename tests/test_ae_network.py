@@ -493,6 +493,8 @@ def test_log_handler_level_none_binds_nothing(
     assert notifications(Association(client_ae, "requestor")) == {
         evt.EVT_PDU_RECV,
         evt.EVT_PDU_SENT,
+        evt.EVT_DIMSE_RECV,
+        evt.EVT_DIMSE_SENT,
     }
 
 

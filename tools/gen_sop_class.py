@@ -407,6 +407,42 @@ def _line(entry: Entry) -> str:
     )
 
 
+#: Names pynetdicom 3 exports that differ from pydicom's keywords (older
+#: keywords, and spellings of its own), so that a pynetdicom program keeps
+#: running: alias -> the keyword of the same UID.
+COMPAT_ALIASES = {
+    "ColorPaletteInformationModelFind": "ColorPaletteQueryRetrieveInformationModelFind",
+    "ColorPaletteInformationModelGet": "ColorPaletteQueryRetrieveInformationModelGet",
+    "ColorPaletteInformationModelMove": "ColorPaletteQueryRetrieveInformationModelMove",
+    "ModalityWorklistInformationFind": "ModalityWorklistInformationModelFind",
+    "OphthlamicOpticalCoherenceTomographyBscanVolumeAnalysisStorage": (
+        "OphthalmicOpticalCoherenceTomographyBscanVolumeAnalysisStorage"
+    ),
+    "PseudoColorSoftcopyPresentationStageStorage": (
+        "PseudoColorSoftcopyPresentationStateStorage"
+    ),
+    "RTBrachyApplicationSetupDeliveryInstructionsStorage": (
+        "RTBrachyApplicationSetupDeliveryInstructionStorage"
+    ),
+    "RoboticArmRadiationRecordStorage": "RoboticRadiationRecordStorage",
+    "VariableModalityLUTSoftcopyPresentationStageStorage": (
+        "VariableModalityLUTSoftcopyPresentationStateStorage"
+    ),
+}
+
+
+def _aliases(rows: list[Entry]) -> str:
+    known = {entry.keyword for entry in rows}
+    lines = ["# pynetdicom's names for the same SOP classes (compatibility aliases)."]
+    for alias, keyword in COMPAT_ALIASES.items():
+        if keyword not in known:
+            continue
+        line = f"{alias} = {keyword}"
+        # As ruff format writes an assignment over 88 characters.
+        lines.append(line if len(line) <= 88 else f"{alias} = (\n    {keyword}\n)")
+    return "\n".join(lines) + "\n"
+
+
 def _tuple(name: str, doc: str, keywords: list[str]) -> str:
     body = "".join(f"    {keyword},\n" for keyword in keywords)
     return f"#: {doc}\n{name}: Final[tuple[SOPClass, ...]] = (\n{body})\n"
@@ -417,6 +453,7 @@ def render() -> str:
     rows = entries()
     parts = [_HEADER.format(version=pydicom.__version__)]
     parts.extend(_line(entry) for entry in rows)
+    parts.append(_aliases(rows))
     storage = sorted(filter(_is_all_storage, rows), key=lambda e: _uid_key(e.uid))
     common = sorted(
         (

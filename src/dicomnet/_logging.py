@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 from pydicom import config
 from pydicom.uid import UID
 
+from dicomnet._logging_dimse import on_dimse_recv, on_dimse_sent
 from dicomnet.errors import AbortReason, AbortSource, RejectResult, RejectSource
 from dicomnet.events import mark_debug_only
 from dicomnet.ul.items import (
@@ -53,6 +54,8 @@ if TYPE_CHECKING:
 __all__ = [
     "LOGGER",
     "debug_logger",
+    "on_dimse_recv",
+    "on_dimse_sent",
     "on_pdu_recv",
     "on_pdu_sent",
     "summarise_pdu",
@@ -194,8 +197,8 @@ mark_debug_only(on_pdu_recv, _LOGGER)
 mark_debug_only(on_pdu_sent, _LOGGER)
 
 
-# TODO(#5): standard DIMSE message handlers (on_dimse_recv/on_dimse_sent for
-# EVT_DIMSE_RECV/SENT) once dicomnet.dimse defines the messages.
+# The DIMSE message handlers (EVT_DIMSE_RECV/SENT) live in _logging_dimse and
+# are re-exported above: on_dimse_recv, on_dimse_sent.
 
 
 # -- summaries ---------------------------------------------------------------------

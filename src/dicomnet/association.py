@@ -22,12 +22,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from pydicom.dataset import Dataset
+from pydicom.uid import UID
 
 from dicomnet import _config
 from dicomnet import events as evt
-from dicomnet._logging import on_pdu_recv, on_pdu_sent
+from dicomnet._logging import on_dimse_recv, on_dimse_sent, on_pdu_recv, on_pdu_sent
 from dicomnet._observers import refresh_reporting, report_data, report_pdu
 from dicomnet.errors import AbortSource, DicomnetError
+from dicomnet.presentation import PresentationContextTuple
 from dicomnet.protocol import (
     Aborted,
     AssociationAccepted,
@@ -147,6 +149,8 @@ class Association:
         if _config.LOG_HANDLER_LEVEL == "standard":
             self._handlers.bind(evt.EVT_PDU_RECV, on_pdu_recv)
             self._handlers.bind(evt.EVT_PDU_SENT, on_pdu_sent)
+            self._handlers.bind(evt.EVT_DIMSE_RECV, on_dimse_recv)
+            self._handlers.bind(evt.EVT_DIMSE_SENT, on_dimse_sent)
         self._contexts: list[PresentationContext] = []
         self._acceptor_policy: Callable[[A_ASSOCIATE_RQ], Any] | None = None
         self._established: Future[bool] = Future()
@@ -248,6 +252,17 @@ class Association:
         driver = self._driver
         if driver is not None:
             driver.call(lambda: refresh_reporting(self))
+
+    def _context_tuple(self, context_id: int) -> PresentationContextTuple | None:
+        """Return accepted context ``context_id`` as events carry it, if any."""
+        for cx in self._contexts:
+            if cx.context_id == context_id and cx.result == 0:
+                return PresentationContextTuple(
+                    context_id,
+                    UID(cx.abstract_syntax or ""),
+                    UID(cx.transfer_syntax[0]),
+                )
+        return None
 
     def _report_pdu(self, pdu: Any, *, sent: bool) -> None:  # noqa: ANN401
         report_pdu(self, pdu, sent=sent)
@@ -442,7 +457,10 @@ class Association:
             protocol.send_message(
                 context_id, request, response=False, now=time.monotonic(), data=data
             )
-            self._trigger(evt.EVT_DIMSE_SENT, {"message": request})
+            self._trigger(
+                evt.EVT_DIMSE_SENT,
+                {"message": request, "context": self._context_tuple(context_id)},
+            )
 
         sent = driver.call(send)
         try:
@@ -648,7 +666,17 @@ class Association:
     def _message(self, event: MessageReceived) -> None:
         refresh_reporting(self)  # a log level may have changed (debug_logger())
         message = event.message
-        self._trigger(evt.EVT_DIMSE_RECV, {"message": message.primitive})
+        self._trigger(
+            evt.EVT_DIMSE_RECV,
+            {
+                "message": message.primitive,
+                "context": PresentationContextTuple(
+                    message.context_id,
+                    UID(message.abstract_syntax),
+                    UID(message.transfer_syntax),
+                ),
+            },
+        )
         if message.is_response:
             self._response(message.primitive)
             return

@@ -2412,6 +2412,25 @@ HeightMapSegmentationStorage = _add(
     _c.StorageServiceClass,
 )
 
+# pynetdicom's names for the same SOP classes (compatibility aliases).
+ColorPaletteInformationModelFind = ColorPaletteQueryRetrieveInformationModelFind
+ColorPaletteInformationModelGet = ColorPaletteQueryRetrieveInformationModelGet
+ColorPaletteInformationModelMove = ColorPaletteQueryRetrieveInformationModelMove
+ModalityWorklistInformationFind = ModalityWorklistInformationModelFind
+OphthlamicOpticalCoherenceTomographyBscanVolumeAnalysisStorage = (
+    OphthalmicOpticalCoherenceTomographyBscanVolumeAnalysisStorage
+)
+PseudoColorSoftcopyPresentationStageStorage = (
+    PseudoColorSoftcopyPresentationStateStorage
+)
+RTBrachyApplicationSetupDeliveryInstructionsStorage = (
+    RTBrachyApplicationSetupDeliveryInstructionStorage
+)
+RoboticArmRadiationRecordStorage = RoboticRadiationRecordStorage
+VariableModalityLUTSoftcopyPresentationStageStorage = (
+    VariableModalityLUTSoftcopyPresentationStateStorage
+)
+
 #: Every current Storage SOP class (PS3.4 B.5), in UID order.
 _ALL_STORAGE: Final[tuple[SOPClass, ...]] = (
     ComputedRadiographyImageStorage,

@@ -32,8 +32,8 @@ def test_help_lists_the_apps(capsys, argv):
 
 
 def test_unknown_app(capsys):
-    assert cli.main(["storescu"]) == 2
-    assert "unknown application 'storescu'" in capsys.readouterr().err
+    assert cli.main(["frobscu"]) == 2
+    assert "unknown application 'frobscu'" in capsys.readouterr().err
 
 
 def test_unknown_option(capsys):

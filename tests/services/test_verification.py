@@ -56,6 +56,9 @@ class FakeAssociation:
     def _trigger(self, event: Any, attrs: dict[str, Any] | None = None) -> Any:
         return self.registry.trigger(self, event, attrs)
 
+    def _context_tuple(self, context_id: int) -> None:
+        del context_id
+
 
 def echo_message(msg_id: int = 7, context_id: int = 3) -> DimseMessage:
     request = C_ECHO()

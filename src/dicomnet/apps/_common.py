@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import ssl
 import sys
+import threading
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Final, TextIO
+from typing import TYPE_CHECKING, Any, Final, NoReturn, TextIO
 
-from dicomnet import __version__, _config
+from dicomnet import __version__, _config, evt
+from dicomnet.ul.pdu import A_ABORT, A_ASSOCIATE_RJ
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
+
+    from dicomnet import AE
+    from dicomnet.association import Association
+    from dicomnet.presentation import PresentationContext
 
 __all__ = [
     "EXIT_ABORTED",
@@ -27,6 +34,8 @@ __all__ = [
     "EXIT_REJECTED",
     "EXIT_USAGE",
     "AppError",
+    "AssociationOutcome",
+    "aborted_error",
     "add_general_options",
     "add_timeout_options",
     "add_tls_options",
@@ -37,11 +46,16 @@ __all__ = [
     "describe_reject",
     "make_parser",
     "max_pdu",
+    "not_established",
     "port_number",
+    "request_association",
     "run_parser",
     "server_tls",
+    "sigterm_interrupts",
     "timeout",
 ]
+
+_LOGGER = logging.getLogger(__name__)
 
 #: Exit statuses, the same for every application.
 EXIT_OK: Final = 0
@@ -540,3 +554,198 @@ def app_logging(options: argparse.Namespace, default: str) -> Iterator[None]:
         logger.removeHandler(handler)
         logger.setLevel(saved_level)
         logger.propagate = saved_propagate
+
+
+# -- how an association went (SCUs) ----------------------------------------------
+
+
+class AssociationOutcome:
+    """What a requestor's association events tell about how it went.
+
+    Bind :meth:`handlers` with ``associate(evt_handlers=...)``. The handlers run
+    on the association's own thread; ``associate()`` and the ``send_*()``
+    methods return only after the events they wait for were dispatched, so
+    the calling thread reads these fields afterwards.
+
+    Attributes
+    ----------
+    connected : bool
+        Whether the transport connection was ever open.
+    reject : A_ASSOCIATE_RJ or None
+        The A-ASSOCIATE-RJ received, if any.
+    abort : A_ABORT or None
+        The A-ABORT received, if any.
+    """
+
+    def __init__(self) -> None:
+        self.connected = False
+        self.reject: A_ASSOCIATE_RJ | None = None
+        self.abort: A_ABORT | None = None
+
+    def handlers(self) -> list[tuple[Any, Any]]:
+        """Return the ``(event, handler)`` pairs that fill in the fields."""
+        return [
+            (evt.EVT_CONN_OPEN, self._on_connection),
+            (evt.EVT_CONN_CLOSE, self._on_connection),
+            (evt.EVT_PDU_RECV, self._on_pdu),
+        ]
+
+    def _on_connection(self, event: evt.Event) -> None:
+        del event
+        # A closed connection was open once: this also tells a requestor
+        # that its connect() succeeded.
+        self.connected = True
+
+    def _on_pdu(self, event: evt.Event) -> None:
+        pdu = getattr(event, "pdu", None)
+        if isinstance(pdu, A_ASSOCIATE_RJ):
+            self.reject = pdu
+        elif isinstance(pdu, A_ABORT):
+            self.abort = pdu
+
+
+def not_established(
+    outcome: AssociationOutcome, peer: str, port: int, *, tls: bool
+) -> AppError:
+    """Return the error for an association request that did not succeed.
+
+    Parameters
+    ----------
+    outcome : AssociationOutcome
+        What the request's events told.
+    peer : str
+        The peer's host, as given.
+    port : int
+        The peer's port.
+    tls : bool
+        Whether TLS was used (a failed handshake is then a likely cause).
+
+    Returns
+    -------
+    AppError
+        Exit status 3 (rejected), 4 (aborted or no answer) or 5 (no
+        connection).
+    """
+    if outcome.reject is not None:
+        rj = outcome.reject
+        text = describe_reject(rj.result, rj.source, rj.reason)
+        return AppError(f"Association rejected: {text}", EXIT_REJECTED)
+    if outcome.abort is not None:
+        text = describe_abort(outcome.abort.source, outcome.abort.reason)
+        return AppError(f"Association aborted {text}", EXIT_ABORTED)
+    where = f"{peer} port {port}"
+    if not outcome.connected:
+        return AppError(
+            f"Cannot connect to {where}: connection refused, host unreachable "
+            "or connection timeout",
+            EXIT_CONNECTION,
+        )
+    handshake = ", the TLS handshake failed" if tls else ""
+    return AppError(
+        f"Association aborted: no answer from {where} to the association "
+        f"request (the connection closed{handshake} or the ACSE timeout expired)",
+        EXIT_ABORTED,
+    )
+
+
+def request_association(
+    ae: AE,
+    options: argparse.Namespace,
+    outcome: AssociationOutcome,
+    contexts: Sequence[PresentationContext] | None = None,
+) -> Association:
+    """Request an association with the peer the SCU options name.
+
+    Parameters
+    ----------
+    ae : AE
+        Our AE, timeouts set.
+    options : argparse.Namespace
+        The parsed options: ``peer``, ``port``, ``call``, ``max_pdu`` and
+        the TLS options of :func:`add_tls_options` (client side).
+    outcome : AssociationOutcome
+        Bound to the association, to explain a failure.
+    contexts : sequence of PresentationContext, optional
+        What to propose (default: ``ae.requested_contexts``).
+
+    Returns
+    -------
+    Association
+        The established association.
+
+    Raises
+    ------
+    AppError
+        The TLS files cannot be loaded, or the association was not
+        established (see :func:`not_established`).
+    """
+    tls = client_tls(options, options.peer)
+    _LOGGER.info("Requesting Association with %s port %d", options.peer, options.port)
+    assoc = ae.associate(
+        options.peer,
+        options.port,
+        contexts=None if contexts is None else list(contexts),
+        ae_title=options.call,
+        max_pdu=options.max_pdu,
+        tls_args=tls,
+        evt_handlers=outcome.handlers(),
+    )
+    if not assoc.is_established:
+        raise not_established(outcome, options.peer, options.port, tls=tls is not None)
+    _LOGGER.info("Association Accepted")
+    return assoc
+
+
+def aborted_error(outcome: AssociationOutcome, waiting_for: str) -> AppError:
+    """Return the error for an association that ended during a DIMSE exchange.
+
+    Parameters
+    ----------
+    outcome : AssociationOutcome
+        What the association's events told.
+    waiting_for : str
+        What did not arrive (``"C-STORE response"``).
+
+    Returns
+    -------
+    AppError
+        Exit status 4.
+    """
+    if outcome.abort is not None:
+        text = describe_abort(outcome.abort.source, outcome.abort.reason)
+        return AppError(f"Association aborted {text}", EXIT_ABORTED)
+    return AppError(
+        f"Association aborted: no {waiting_for} (the DIMSE timeout expired "
+        "or the connection closed)",
+        EXIT_ABORTED,
+    )
+
+
+# -- servers -------------------------------------------------------------------
+
+
+def _interrupt(signum: int, frame: object) -> NoReturn:
+    del signum, frame
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """Make SIGTERM interrupt like Ctrl-C, so that both stop a server cleanly.
+
+    Only the main thread may set signal handlers; elsewhere (an embedding
+    program, a test) nothing changes.
+
+    Yields
+    ------
+    None
+        While SIGTERM raises :class:`KeyboardInterrupt` in the main thread.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

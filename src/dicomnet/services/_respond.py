@@ -39,4 +39,5 @@ def send_response(
         The response cannot be sent (from the protocol); nothing is reported.
     """
     protocol.send_message(context_id, response, response=True, now=time.monotonic())
-    assoc._trigger(evt.EVT_DIMSE_SENT, {"message": response})  # noqa: SLF001  (its registry)
+    context = assoc._context_tuple(context_id)  # noqa: SLF001
+    assoc._trigger(evt.EVT_DIMSE_SENT, {"message": response, "context": context})  # noqa: SLF001
