@@ -26,6 +26,7 @@ from pydicom.uid import UID
 
 from dicomnet import _config
 from dicomnet import events as evt
+from dicomnet._association_n import NormalizedServiceUser
 from dicomnet._logging import on_dimse_recv, on_dimse_sent, on_pdu_recv, on_pdu_sent
 from dicomnet._observers import refresh_reporting, report_data, report_pdu
 from dicomnet.errors import AbortSource, DicomnetError
@@ -116,7 +117,7 @@ class ServiceUser:
         }
 
 
-class Association:
+class Association(NormalizedServiceUser):
     """An association with a peer (pynetdicom's ``Association``, not a Thread).
 
     Parameters
