@@ -347,3 +347,17 @@ def test_the_requestor_reports_its_connection_open_and_closed(
     assoc.release()
     assoc.join(TIMEOUT)
     assert seen == [("open", ("127.0.0.1", port)), ("close", ("127.0.0.1", port))]
+
+
+def test_both_ends_turn_nagle_off(server_ae: AE, client_ae: AE) -> None:
+    # A DIMSE exchange waits on small messages: with Nagle's algorithm on, a
+    # C-GET's sub-operations stall ~40 ms each on the peer's delayed ACK.
+    port = serve(server_ae)
+    assoc = client_ae.associate("127.0.0.1", port, ae_title="SERVER")
+    try:
+        (acceptor,) = server_ae.active_associations
+        for end in (assoc, acceptor):
+            sock = end._driver._sock
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        assoc.release()

@@ -10,9 +10,7 @@ from struct import Struct
 from typing import Any, Final
 
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.filebase import DicomBytesIO
 from pydicom.filereader import read_dataset
-from pydicom.filewriter import write_file_meta_info
 from pydicom.tag import BaseTag, Tag
 from pydicom.uid import UID, DeflatedExplicitVRLittleEndian
 
@@ -28,10 +26,8 @@ from dicomnet._event_types import (
     EVT_N_SET,
     EventType,
 )
-from dicomnet._version import (
-    DICOMNET_IMPLEMENTATION_UID,
-    DICOMNET_IMPLEMENTATION_VERSION,
-)
+from dicomnet._part10 import build_file_meta, file_header
+from dicomnet.dimse.parts import FragmentedBytesIO
 
 __all__ = ["Event"]
 
@@ -179,14 +175,11 @@ class Event:
         """The PS3.10 File Meta Information for the C-STORE data set."""
         self._request_attr(_STORE, "DataSet")
         request = self.__dict__["request"]
-        meta = FileMetaDataset()
-        meta.FileMetaInformationVersion = b"\x00\x01"
-        meta.MediaStorageSOPClassUID = request.AffectedSOPClassUID
-        meta.MediaStorageSOPInstanceUID = request.AffectedSOPInstanceUID
-        meta.TransferSyntaxUID = self.__dict__["context"].transfer_syntax
-        meta.ImplementationClassUID = DICOMNET_IMPLEMENTATION_UID
-        meta.ImplementationVersionName = DICOMNET_IMPLEMENTATION_VERSION
-        return meta
+        return build_file_meta(
+            request.AffectedSOPClassUID,
+            request.AffectedSOPInstanceUID,
+            self.__dict__["context"].transfer_syntax,
+        )
 
     def encoded_dataset(self, *, include_meta: bool = True) -> bytes:
         """Return the C-STORE data set as received, without decoding it.
@@ -203,14 +196,23 @@ class Event:
         """
         value = self._request_attr(_STORE, "DataSet")
         path = self.__dict__.get("_dataset_path")
-        raw = _read_all(value) if path is None else _strip_meta(Path(path).read_bytes())
+        if path is not None:
+            raw = Path(path).read_bytes()
+            return raw if include_meta else _strip_meta(raw)
         if not include_meta:
-            return raw
-        out = DicomBytesIO()
-        out.write(b"\x00" * 128 + b"DICM")  # PS3.10 7.1: preamble and prefix
-        write_file_meta_info(out, self.file_meta, enforce_standard=True)
-        out.write(raw)
-        return out.getvalue()
+            return _read_all(value)
+        request = self.__dict__["request"]
+        # PS3.10 7.1: preamble, "DICM" and the File Meta Information first.
+        header = file_header(
+            request.AffectedSOPClassUID,
+            request.AffectedSOPInstanceUID,
+            self.__dict__["context"].transfer_syntax,
+        )
+        fragments = value.fragments if isinstance(value, FragmentedBytesIO) else None
+        if fragments is not None:
+            # Never joined: header and fragments go into one bytes, one copy.
+            return b"".join((header, *fragments))
+        return header + _read_all(value)
 
     @property
     def identifier(self) -> Dataset:

@@ -21,13 +21,23 @@ from dicomnet._version import (
     DICOMNET_IMPLEMENTATION_VERSION,
 )
 
-__all__ = ["build_file_meta", "data_set_offset", "part10_header"]
+__all__ = [
+    "build_file_meta",
+    "data_set_offset",
+    "file_header",
+    "part10_header",
+]
 
 #: PS3.10 7.1: the preamble (128 bytes) and the prefix "DICM".
 PREAMBLE_AND_PREFIX: Final = 132
 # File Meta Information Group Length (0002,0000), explicit VR little endian:
 # tag (4), VR (2), length (2), then the UL value giving the rest of group 2.
 _GROUP_LENGTH_ELEMENT: Final = Struct("<HH2sHL")
+# Explicit VR little endian element headers (PS3.5 7.1.2): a 2-byte length,
+# or 2 reserved bytes and a 4-byte length for OB.
+_SHORT_ELEMENT: Final = Struct("<HH2sH")
+_LONG_ELEMENT: Final = Struct("<HH2s2xL")
+_VERSION_ELEMENT: Final = _LONG_ELEMENT.pack(2, 0x0001, b"OB", 2) + b"\x00\x01"
 
 
 def build_file_meta(
@@ -58,6 +68,37 @@ def part10_header(meta: FileMetaDataset) -> bytes:
     out.write(b"\x00" * 128 + b"DICM")
     write_file_meta_info(out, meta, enforce_standard=True)
     return out.getvalue()
+
+
+def file_header(
+    sop_class_uid: str, sop_instance_uid: str, transfer_syntax: str
+) -> bytes:
+    """Return what :func:`part10_header` returns for :func:`build_file_meta`'s meta.
+
+    Packed directly: pydicom takes about 0.2 ms to encode these six elements,
+    as much as receiving a small instance; this takes about 0.01 ms. The tests
+    check that both give the same bytes.
+    """
+    group = b"".join(
+        (
+            _VERSION_ELEMENT,
+            _short(0x0002, b"UI", sop_class_uid),
+            _short(0x0003, b"UI", sop_instance_uid),
+            _short(0x0010, b"UI", transfer_syntax),
+            _short(0x0012, b"UI", DICOMNET_IMPLEMENTATION_UID),
+            _short(0x0013, b"SH", DICOMNET_IMPLEMENTATION_VERSION),
+        )
+    )
+    length = _GROUP_LENGTH_ELEMENT.pack(2, 0x0000, b"UL", 4, len(group))
+    return b"".join((b"\x00" * 128, b"DICM", length, group))
+
+
+def _short(element: int, vr: bytes, text: str) -> bytes:
+    value = text.encode("ascii")
+    if len(value) % 2:
+        # PS3.5 6.2: UI values are padded with NUL, other strings with space.
+        value += b"\x00" if vr == b"UI" else b" "
+    return _SHORT_ELEMENT.pack(2, element, vr, len(value)) + value
 
 
 def data_set_offset(head: bytes) -> int:

@@ -26,9 +26,11 @@ from pydicom.uid import UID
 
 from dicomnet import _config
 from dicomnet import events as evt
+from dicomnet._association_c import CompositeServiceUser
 from dicomnet._association_n import NormalizedServiceUser
 from dicomnet._logging import on_dimse_recv, on_dimse_sent, on_pdu_recv, on_pdu_sent
 from dicomnet._observers import refresh_reporting, report_data, report_pdu
+from dicomnet._service_user import MODE_ACCEPTOR, MODE_REQUESTOR, ServiceUser
 from dicomnet.errors import AbortSource, DicomnetError
 from dicomnet.presentation import PresentationContextTuple
 from dicomnet.protocol import (
@@ -53,8 +55,7 @@ from dicomnet.ul.fsm import State
 from dicomnet.ul.pdu import A_ABORT, A_RELEASE_RP, A_RELEASE_RQ
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
-    from os import PathLike
+    from collections.abc import Callable, Sequence
     from typing import BinaryIO
 
     from dicomnet.acse import AcceptorOutcome, RequestorOutcome
@@ -67,9 +68,6 @@ __all__ = ["Association", "ServiceUser"]
 
 _LOGGER = logging.getLogger(__name__)
 
-MODE_REQUESTOR = "requestor"
-MODE_ACCEPTOR = "acceptor"
-VERIFICATION = "1.2.840.10008.1.1"
 # States where no A-ABORT request can go out, so closing the connection is the
 # way to end: no connection (Sta1), still connecting (Sta4), closing (Sta13),
 # or no A-ASSOCIATE-RQ received yet (Sta2: PS3.8 Table 9-10 has no Evt15 cell).
@@ -78,46 +76,7 @@ _ENDING = frozenset({State.STA1, State.STA2, State.STA4, State.STA13})
 _PENDING: Final = frozenset({0xFF00, 0xFF01})
 
 
-class ServiceUser:
-    """One end of an association: the requestor or the acceptor (pynetdicom 3.3)."""
-
-    def __init__(self, mode: str) -> None:
-        self.mode = mode
-        self.ae_title = ""
-        self.address = ""
-        self.port = 0
-        self.maximum_length: int = 16382
-        self.implementation_class_uid: str | None = None
-        self.implementation_version_name: str | None = None
-        self.user_identity: Any = None
-        self.asynchronous_operations: tuple[int, int] = (1, 1)
-        self.role_selection: dict[str, Any] = {}
-        self.sop_class_extended: dict[str, bytes] = {}
-        self.primitive: Any = None
-
-    @property
-    def is_requestor(self) -> bool:
-        """Whether this end asked for the association."""
-        return self.mode == MODE_REQUESTOR
-
-    @property
-    def is_acceptor(self) -> bool:
-        """Whether this end accepted (or refused) the association."""
-        return self.mode == MODE_ACCEPTOR
-
-    @property
-    def info(self) -> dict[str, Any]:
-        """The ``local``/``remote`` summary pynetdicom users read."""
-        return {
-            "ae_title": self.ae_title,
-            "address": self.address,
-            "port": self.port,
-            "mode": self.mode,
-            "pdv_size": self.maximum_length,
-        }
-
-
-class Association(NormalizedServiceUser):
+class Association(CompositeServiceUser, NormalizedServiceUser):
     """An association with a peer (pynetdicom's ``Association``, not a Thread).
 
     Parameters
@@ -352,59 +311,6 @@ class Association(NormalizedServiceUser):
             theirs.address, theirs.port = driver.peer_address
 
     # -- the user's calls ------------------------------------------------------
-
-    def send_c_echo(self, msg_id: int = 1) -> Dataset:
-        """Send a C-ECHO request and return the response status (PS3.7 9.1.5).
-
-        Returns an empty ``Dataset`` when no valid response came (timeout,
-        abort).
-        """
-        from dicomnet.dimse.primitives import C_ECHO  # noqa: PLC0415
-
-        context = self._context_for(VERIFICATION)
-        request = C_ECHO()
-        request.MessageID = msg_id
-        request.AffectedSOPClassUID = VERIFICATION
-        responses = self._send_request(context, request)
-        return status_dataset(self._next_response(responses))
-
-    def send_c_store(
-        self,
-        dataset: Dataset | str | PathLike[str],
-        msg_id: int = 1,
-        priority: int = 2,
-        originator_aet: str | None = None,
-        originator_id: int | None = None,
-    ) -> Dataset:
-        """Send a C-STORE request and return the response status (PS3.7 9.1.1).
-
-        Parameters
-        ----------
-        dataset : pydicom.dataset.Dataset, str or os.PathLike
-            The instance, or the path of a Part 10 file. A file whose transfer
-            syntax was accepted is sent from disk as stored, without being
-            decoded; otherwise it is read and re-encoded as a data set is.
-        msg_id : int
-            The request's Message ID.
-        priority : int
-            0 medium, 1 high, 2 low.
-        originator_aet, originator_id : str or int, optional
-            Move Originator AE title and Message ID, for the C-STORE
-            sub-operations of a C-MOVE.
-
-        Returns
-        -------
-        pydicom.dataset.Dataset
-            Status and the optional status elements of the response; empty
-            when no valid response came.
-        """
-        from dicomnet.services.storage import send_c_store  # noqa: PLC0415
-
-        return send_c_store(
-            self, dataset, msg_id, priority, originator_aet, originator_id
-        )
-
-    # -- Query/Retrieve (services/query_retrieve.py) ----------------------------
 
     def _context_for(
         self, abstract_syntax: str, transfer_syntax: str | None = None

@@ -33,6 +33,7 @@ class FakeProtocol:
     refuse: bool = False
     sent: list[tuple[int, Any, bool]] = field(default_factory=list)
     aborted: bool = False
+    forgotten: list[int] = field(default_factory=list)
 
     def send_message(
         self, context_id: int, primitive: Any, *, response: bool, now: float
@@ -45,6 +46,9 @@ class FakeProtocol:
     def abort(self, now: float) -> None:
         del now
         self.aborted = True
+
+    def forget_request(self, message_id: int) -> None:
+        self.forgotten.append(message_id)
 
 
 class FakeAssociation:
@@ -211,6 +215,8 @@ def test_a_c_cancel_with_nothing_running_is_ignored() -> None:
     dispatch_request(FakeAssociation(), protocol, _message(request))  # type: ignore[arg-type]
     assert protocol.sent == []
     assert not protocol.aborted
+    # Forgotten: a later request reusing Message ID 9 is not cancelled.
+    assert protocol.forgotten == [9]
 
 
 def test_a_dataset_with_only_a_status_sends_no_comment() -> None:

@@ -34,11 +34,7 @@ from pydicom.filewriter import write_dataset
 from pydicom.tag import Tag
 from pydicom.uid import UID
 
-from dicomnet._part10 import build_file_meta, part10_header
-from dicomnet._version import (
-    DICOMNET_IMPLEMENTATION_UID,
-    DICOMNET_IMPLEMENTATION_VERSION,
-)
+from dicomnet._part10 import build_file_meta, file_header, part10_header
 from dicomnet.archive.errors import ArchiveFullError
 from dicomnet.archive.index import (
     INDEXED_TAGS,
@@ -431,39 +427,11 @@ def _header(
 _OWN_META: Final = frozenset(
     {0x00020000, 0x00020001, 0x00020002, 0x00020003, 0x00020010, 0x00020012, 0x00020013}
 )
-# Explicit VR little endian element headers (PS3.5 7.1.2): a 2-byte length,
-# or 2 reserved bytes and a 4-byte length for OB.
-_SHORT_ELEMENT: Final = struct.Struct("<HH2sH")
-_LONG_ELEMENT: Final = struct.Struct("<HH2s2xL")
-_FIXED_META: Final = _LONG_ELEMENT.pack(2, 0x0001, b"OB", 2) + b"\x00\x01"
 
 
 def _plain_header(uids: tuple[str, str], transfer_syntax: str) -> bytes:
-    """Return the header of :func:`_header` without extra elements.
-
-    Measured: encoding these six elements with pydicom takes 0.23 ms, a sixth
-    of storing a small instance; packing them directly takes 0.01 ms. The
-    tests check that both give the same bytes.
-    """
-    elements = [
-        _FIXED_META,
-        _short(0x0002, b"UI", uids[0]),
-        _short(0x0003, b"UI", uids[1]),
-        _short(0x0010, b"UI", transfer_syntax),
-        _short(0x0012, b"UI", DICOMNET_IMPLEMENTATION_UID),
-        _short(0x0013, b"SH", DICOMNET_IMPLEMENTATION_VERSION),
-    ]
-    group = b"".join(elements)
-    length = _SHORT_ELEMENT.pack(2, 0x0000, b"UL", 4) + struct.pack("<L", len(group))
-    return b"\x00" * 128 + b"DICM" + length + group
-
-
-def _short(element: int, vr: bytes, text: str) -> bytes:
-    value = text.encode("ascii")
-    if len(value) % 2:
-        # PS3.5 6.2: UI values are padded with NUL, other strings with space.
-        value += b"\x00" if vr == b"UI" else b" "
-    return _SHORT_ELEMENT.pack(2, element, vr, len(value)) + value
+    """Return the header of :func:`_header` without extra elements."""
+    return file_header(uids[0], uids[1], transfer_syntax)
 
 
 def _peek_uids(body: BinaryIO, encoding: tuple[bool, bool, bool]) -> tuple[str, str]:

@@ -204,15 +204,15 @@ class ReceivedMessage:
         The presentation context its PDVs came on.
     command : dict of str to CommandValue
         The decoded command set.
-    data : bytes or None
-        The data set, when it was kept in memory.
+    data : tuple of bytes-like, or None
+        The data set's fragments, when it was kept in memory.
     sink : DataSink or None
         The closed sink that took the data set, when one did.
     """
 
     context_id: int
     command: dict[str, CommandValue]
-    data: bytes | None = None
+    data: tuple[bytes | memoryview, ...] | None = None
     sink: DataSink | None = None
 
 
@@ -306,7 +306,8 @@ class MessageAssembler:
         if not control & MCH_LAST_FRAGMENT:
             return None
         if sink is None:
-            return self._finish(context_id, command, b"".join(self._parts))
+            # Joined only if someone reads it (dimse.parts.FragmentedBytesIO).
+            return self._finish(context_id, command, tuple(self._parts))
         sink.close()
         return self._finish(context_id, command, None, sink)
 
@@ -348,7 +349,7 @@ class MessageAssembler:
         self,
         context_id: int,
         command: dict[str, CommandValue],
-        data: bytes | None,
+        data: tuple[bytes | memoryview, ...] | None,
         sink: DataSink | None = None,
     ) -> ReceivedMessage:
         self._reset()

@@ -23,10 +23,11 @@ from pydicom.tag import BaseTag, Tag
 
 from dicomnet._validators import check_ae_title, check_uid
 from dicomnet.dimse.commands import CommandDataSetType, CommandField, has_data_set
+from dicomnet.dimse.parts import FragmentedBytesIO
 from dicomnet.errors import InvalidMessageError, LocalProtocolError
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from pydicom.uid import UID
 
@@ -567,7 +568,8 @@ def message_kind(
 
 
 def from_command(
-    fields: Mapping[str, CommandValue], data: bytes | None = None
+    fields: Mapping[str, CommandValue],
+    data: bytes | Sequence[bytes | memoryview] | None = None,
 ) -> DimsePrimitive:
     """Build the primitive of a received message.
 
@@ -575,9 +577,10 @@ def from_command(
     ----------
     fields : mapping
         The decoded command set.
-    data : bytes or None
-        The data set, if the message has one and it was kept in memory; a data
-        set spooled elsewhere is passed as ``None`` and its attribute left unset.
+    data : bytes, sequence of bytes-like, or None
+        The data set (or its fragments, joined only when read), if the message
+        has one and it was kept in memory; a data set spooled elsewhere is
+        passed as ``None`` and its attribute left unset.
 
     Returns
     -------
@@ -607,7 +610,8 @@ def from_command(
         kind = "response" if response else "request"
         raise InvalidMessageError(f"{primitive.msg_type} {kind} with a data set")
     if data is not None and data_name is not None:
-        setattr(primitive, data_name, BytesIO(data))
+        buffer = BytesIO(data) if isinstance(data, bytes) else FragmentedBytesIO(data)
+        setattr(primitive, data_name, buffer)
     missing = [
         name
         for name in mandatory

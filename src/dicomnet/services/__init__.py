@@ -3,9 +3,8 @@
 A request arrives on the association's owner thread as a DIMSE message; the
 service it belongs to is found from the message (its primitive and the
 context's abstract syntax). Services answer through the protocol object.
-Services not implemented yet (the DIMSE-C storage and query/retrieve services
-arrive with #5, the DIMSE-N ones with #6) answer "unrecognized operation"
-(PS3.7 C.5.? general status 0x0211) so that a peer is never left waiting.
+Services not implemented yet answer "unrecognized operation" (PS3.7 C.4.x
+general status 0x0211) so that a peer is never left waiting.
 """
 
 from __future__ import annotations
@@ -14,9 +13,10 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from dicomnet.dimse.primitives import C_CANCEL, C_ECHO, C_STORE
+from dicomnet.dimse.primitives import C_CANCEL, C_ECHO, C_FIND, C_GET, C_MOVE, C_STORE
 from dicomnet.errors import LocalProtocolError
 from dicomnet.services._respond import send_response
+from dicomnet.services.query_retrieve import answer_c_find, answer_c_get, answer_c_move
 from dicomnet.services.storage import answer_c_store
 from dicomnet.services.verification import answer_c_echo
 
@@ -54,11 +54,21 @@ def dispatch_request(
         answer_c_store(assoc, protocol, message)
     elif isinstance(request, C_ECHO):
         answer_c_echo(assoc, protocol, message)
+    # -- Query/Retrieve (PS3.4 Annex C); C_MOVE first: it is a C_GET subclass --
+    elif isinstance(request, C_FIND):
+        answer_c_find(assoc, protocol, message)
+    elif isinstance(request, C_MOVE):
+        answer_c_move(assoc, protocol, message)
+    elif isinstance(request, C_GET):
+        answer_c_get(assoc, protocol, message)
+    # -- end Query/Retrieve --
     elif isinstance(request, C_CANCEL):
-        _LOGGER.debug(
-            "C-CANCEL for message %s: nothing is running",
-            request.MessageIDBeingRespondedTo,
-        )
+        # Dispatched only when no service runs: the request it names is over
+        # (or never was). Forget it, or a later request reusing that Message
+        # ID would be taken as cancelled (PS3.7 9.3.2.3).
+        message_id = int(request.MessageIDBeingRespondedTo or 0)
+        protocol.forget_request(message_id)
+        _LOGGER.debug("C-CANCEL for message %s: nothing is running", message_id)
     else:
         _answer_unsupported(assoc, protocol, message)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from dicomnet import _config
-from dicomnet._part10 import build_file_meta, part10_header
+from dicomnet._part10 import file_header
 from dicomnet.dimse.commands import CommandField
 
 if TYPE_CHECKING:
@@ -117,13 +117,12 @@ def make_sink_factory(assoc: Any) -> SinkFactory:  # noqa: ANN401  (the Associat
         for cx in assoc.accepted_contexts:
             if cx.context_id == context_id:
                 transfer_syntax = str(cx.transfer_syntax[0])
-        meta = build_file_meta(
-            str(command.get("AffectedSOPClassUID", "")),
-            str(command.get("AffectedSOPInstanceUID", "")),
-            transfer_syntax,
-        )
         try:
-            header = part10_header(meta)
+            header = file_header(
+                str(command.get("AffectedSOPClassUID", "")),
+                str(command.get("AffectedSOPInstanceUID", "")),
+                transfer_syntax,
+            )
         except (ValueError, TypeError) as exc:  # an unusable UID in the command
             _LOGGER.warning("Receiving in memory: no file meta possible (%s)", exc)
             return None

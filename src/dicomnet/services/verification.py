@@ -22,13 +22,23 @@ from dicomnet.services._respond import send_response
 from dicomnet.services._status import apply_status
 
 if TYPE_CHECKING:
+    from pydicom.dataset import Dataset
+
     from dicomnet.dimse.connection import DimseMessage
     from dicomnet.protocol import AssociationProtocol
 
-__all__ = ["PROCESSING_FAILURE", "SUCCESS", "answer_c_echo"]
+__all__ = [
+    "PROCESSING_FAILURE",
+    "SUCCESS",
+    "VERIFICATION",
+    "answer_c_echo",
+    "send_c_echo",
+]
 
 _LOGGER = logging.getLogger(__name__)
 
+#: The Verification SOP Class (PS3.4 A.4).
+VERIFICATION = "1.2.840.10008.1.1"
 SUCCESS = 0x0000
 #: PS3.7 C.4.2: the request could not be processed.
 PROCESSING_FAILURE = 0x0110
@@ -56,3 +66,15 @@ def answer_c_echo(
         result = PROCESSING_FAILURE
     apply_status(response, result, "EVT_C_ECHO")
     send_response(assoc, protocol, message.context_id, response)
+
+
+def send_c_echo(assoc: Any, msg_id: int = 1) -> Dataset:  # noqa: ANN401  (the Association)
+    """Send a C-ECHO request; see :meth:`Association.send_c_echo`."""
+    from dicomnet.association import status_dataset  # noqa: PLC0415  (cycle)
+
+    request = C_ECHO()
+    request.MessageID = msg_id
+    request.AffectedSOPClassUID = VERIFICATION
+    context_id = assoc._context_for(VERIFICATION)  # noqa: SLF001
+    responses = assoc._send_request(context_id, request)  # noqa: SLF001
+    return status_dataset(assoc._next_response(responses))  # noqa: SLF001

@@ -311,10 +311,9 @@ class AssociationDriver:
         if threading.get_ident() != self.thread.ident:
             raise RuntimeError("run_until() is for the owner thread only")
         deadline = _deadline(self._clock(), timeout)
+        self._pump()  # what the caller just queued goes out before any wait
         while not done() and not self._finished:
-            remaining = None if deadline is None else deadline - self._clock()
-            if remaining is not None and remaining < 0:
-                break
+            remaining = None if deadline is None else max(0.0, deadline - self._clock())
             self._step(selector, remaining)
             if remaining == 0:
                 break
@@ -621,6 +620,11 @@ class AssociationDriver:
 
     def _opened(self, sock: socket.socket) -> None:
         """Report the open connection to the core (PS3.8 Evt2 / Evt5)."""
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            # A DIMSE exchange is small messages waiting on each other: Nagle's
+            # algorithm would hold each back until the peer's delayed ACK.
+            with suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if isinstance(sock, ssl.SSLSocket):
             self.peer_certificate = sock.getpeercert()
         self._sock = sock
