@@ -47,6 +47,7 @@ from dicomnet.protocol import (
     ReleaseRequested,
 )
 from dicomnet.services import dispatch_request
+from dicomnet.services._respond import message_context
 from dicomnet.services._spool import make_sink_factory
 from dicomnet.transport.sync import AssociationDriver
 from dicomnet.ul.connection import Role, ULConfig
@@ -112,6 +113,7 @@ class Association(CompositeServiceUser, NormalizedServiceUser):
             self._handlers.bind(evt.EVT_DIMSE_RECV, on_dimse_recv)
             self._handlers.bind(evt.EVT_DIMSE_SENT, on_dimse_sent)
         self._contexts: list[PresentationContext] = []
+        self._context_tuples: dict[int, PresentationContextTuple] = {}
         self._acceptor_policy: Callable[[A_ASSOCIATE_RQ], Any] | None = None
         self._established: Future[bool] = Future()
         self._ended: Future[None] = Future()
@@ -215,14 +217,7 @@ class Association(CompositeServiceUser, NormalizedServiceUser):
 
     def _context_tuple(self, context_id: int) -> PresentationContextTuple | None:
         """Return accepted context ``context_id`` as events carry it, if any."""
-        for cx in self._contexts:
-            if cx.context_id == context_id and cx.result == 0:
-                return PresentationContextTuple(
-                    context_id,
-                    UID(cx.abstract_syntax or ""),
-                    UID(cx.transfer_syntax[0]),
-                )
-        return None
+        return self._context_tuples.get(context_id)
 
     def _report_pdu(self, pdu: Any, *, sent: bool) -> None:  # noqa: ANN401
         report_pdu(self, pdu, sent=sent)
@@ -545,6 +540,14 @@ class Association(CompositeServiceUser, NormalizedServiceUser):
 
     def _accepted(self, outcome: AcceptorOutcome | RequestorOutcome) -> None:
         self._contexts = sorted(outcome.contexts, key=lambda cx: cx.context_id or 0)
+        # Built once: events of every message on a context carry the same tuple.
+        self._context_tuples = {
+            cx.context_id: PresentationContextTuple(
+                cx.context_id, UID(cx.abstract_syntax or ""), UID(cx.transfer_syntax[0])
+            )
+            for cx in self.accepted_contexts
+            if cx.context_id is not None
+        }
         peer = self.acceptor if self.is_requestor else self.requestor
         peer.maximum_length = outcome.peer_maximum_length
         peer.implementation_class_uid = outcome.peer_implementation_class_uid
@@ -577,11 +580,7 @@ class Association(CompositeServiceUser, NormalizedServiceUser):
             evt.EVT_DIMSE_RECV,
             {
                 "message": message.primitive,
-                "context": PresentationContextTuple(
-                    message.context_id,
-                    UID(message.abstract_syntax),
-                    UID(message.transfer_syntax),
-                ),
+                "context": message_context(self, message),
             },
         )
         if message.is_response:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import socket
 import struct
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Self
 
@@ -283,9 +284,17 @@ class ServerUnderTest:
         return RawPeer(self.address)
 
     def wait_no_associations(self, timeout: float = PROMPT) -> None:
-        """Join every association the AE still lists, then check none is left."""
-        for assoc in list(self.ae.active_associations):
-            assoc.join(timeout)
+        """Join every association the AE lists, then check none is left.
+
+        Listed again after each round: under load the accept loop may register
+        an association only after the first look.
+        """
+        deadline = time.monotonic() + timeout
+        while (listed := list(self.ae.active_associations)) and (
+            time.monotonic() < deadline
+        ):
+            for assoc in listed:
+                assoc.join(max(0.0, deadline - time.monotonic()))
         left = self.ae.active_associations
         assert left == [], f"associations left behind: {left}"
 

@@ -20,9 +20,8 @@ from pydicom.uid import UID
 from dicomnet import events as evt
 from dicomnet._sop_registry import uid_to_service_class
 from dicomnet.errors import DicomnetError
-from dicomnet.presentation import PresentationContextTuple
 from dicomnet.service_class import QueryRetrieveServiceClass
-from dicomnet.services._respond import send_response
+from dicomnet.services._respond import message_context, send_response
 from dicomnet.services._status import apply_status
 from dicomnet.services.storage import encode_dataset
 from dicomnet.status import (
@@ -156,9 +155,7 @@ class Responder:
         self.request: C_FIND | C_GET = message.primitive  # type: ignore[assignment]  # (routed by type)
         self.msg_id = int(self.request.MessageID or 0)
         self.syntax = UID(message.transfer_syntax)
-        self.context = PresentationContextTuple(
-            message.context_id, UID(message.abstract_syntax), self.syntax
-        )
+        self.context = message_context(assoc, message)
 
     def attrs(self) -> dict[str, Any]:
         """Return the handler's Event attributes (``_is_cancelled`` included)."""

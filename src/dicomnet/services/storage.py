@@ -34,8 +34,7 @@ from dicomnet import _config
 from dicomnet import events as evt
 from dicomnet._part10 import data_set_offset
 from dicomnet.dimse.primitives import C_STORE
-from dicomnet.presentation import PresentationContextTuple
-from dicomnet.services._respond import send_response
+from dicomnet.services._respond import message_context, send_response
 from dicomnet.services._spool import FileSink
 from dicomnet.services._status import apply_status
 
@@ -231,9 +230,7 @@ def _run_handler(
     if isinstance(sink, FileSink) and (sink.error is not None or sink.path is None):
         # PS3.4 B.2.3: the data set could not be kept.
         return OUT_OF_RESOURCES
-    context = PresentationContextTuple(
-        message.context_id, UID(message.abstract_syntax), UID(message.transfer_syntax)
-    )
+    context = message_context(assoc, message)
     attrs: dict[str, Any] = {"request": message.primitive, "context": context}
     if isinstance(sink, FileSink):
         attrs["_dataset_path"] = sink.path

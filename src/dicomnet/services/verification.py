@@ -13,12 +13,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from pydicom.uid import UID
-
 from dicomnet import events as evt
 from dicomnet.dimse.primitives import C_ECHO
-from dicomnet.presentation import PresentationContextTuple
-from dicomnet.services._respond import send_response
+from dicomnet.services._respond import message_context, send_response
 from dicomnet.services._status import apply_status
 
 if TYPE_CHECKING:
@@ -51,9 +48,7 @@ def answer_c_echo(
 ) -> None:
     """Run the EVT_C_ECHO handler and send the C-ECHO response (PS3.7 9.3.5)."""
     request = message.primitive
-    context = PresentationContextTuple(
-        message.context_id, UID(message.abstract_syntax), UID(message.transfer_syntax)
-    )
+    context = message_context(assoc, message)
     response = C_ECHO()
     response.MessageIDBeingRespondedTo = request.MessageID
     response.AffectedSOPClassUID = request.AffectedSOPClassUID
