@@ -9,7 +9,8 @@ starts, so that files are written and sent without decoding the data set.
 from __future__ import annotations
 
 from struct import Struct
-from typing import Final
+from struct import error as struct_error
+from typing import Final, NamedTuple
 
 from pydicom.dataset import FileMetaDataset
 from pydicom.filebase import DicomBytesIO
@@ -22,10 +23,12 @@ from dicomnet._version import (
 )
 
 __all__ = [
+    "FileMetaSummary",
     "build_file_meta",
     "data_set_offset",
     "file_header",
     "part10_header",
+    "summarise_file_meta",
 ]
 
 #: PS3.10 7.1: the preamble (128 bytes) and the prefix "DICM".
@@ -132,3 +135,86 @@ def data_set_offset(head: bytes) -> int:
     if (group, element) != (0x0002, 0x0000):
         raise ValueError("File Meta Information Group Length is missing")
     return PREAMBLE_AND_PREFIX + _GROUP_LENGTH_ELEMENT.size + int(value)
+
+
+class FileMetaSummary(NamedTuple):
+    """What sending a Part 10 file needs of its File Meta Information."""
+
+    sop_class_uid: str
+    sop_instance_uid: str
+    transfer_syntax: str
+    #: Where the data set starts in the file.
+    offset: int
+
+
+#: Long-form explicit VR headers (PS3.5 7.1.2): 2 reserved bytes, 4-byte length.
+_LONG_VRS: Final = frozenset(
+    {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"UC"}
+) | {
+    b"UN",
+    b"UR",
+    b"UT",
+}
+_TAG_VR_LENGTH: Final = Struct("<HH2sH")
+_LONG_LENGTH: Final = Struct("<L")
+_WANTED: Final = {0x0002: "sop_class_uid", 0x0003: "sop_instance_uid", 0x0010: "ts"}
+
+
+def summarise_file_meta(head: bytes) -> FileMetaSummary | None:
+    """Read the UIDs and data set offset of a Part 10 file from its first bytes.
+
+    A plain walk over group 0002 (PS3.10 7.1: always explicit VR little
+    endian): pydicom's ``read_file_meta_info`` takes about 0.2 ms a file,
+    which a sender of many small files feels; this takes a few microseconds.
+
+    Parameters
+    ----------
+    head : bytes
+        The start of the file: enough to hold the whole File Meta
+        Information (a few hundred bytes; 4 KiB is plenty in practice).
+
+    Returns
+    -------
+    FileMetaSummary or None
+        ``None`` when ``head`` is not a complete, well-formed Part 10 header
+        with the three UIDs: let pydicom read the file instead.
+    """
+    try:
+        offset = data_set_offset(head)
+        found = _walk_group_2(head, offset)
+    except (ValueError, struct_error):  # struct: an element header cut short
+        return None
+    if len(found) != len(_WANTED):
+        return None
+    return FileMetaSummary(
+        found["sop_class_uid"], found["sop_instance_uid"], found["ts"], offset
+    )
+
+
+def _walk_group_2(head: bytes, offset: int) -> dict[str, str]:
+    """Return the wanted UIDs of the File Meta Information ending at ``offset``.
+
+    Raises
+    ------
+    ValueError
+        Not a complete, well-formed group 0002 within ``head``.
+    """
+    if offset == 0 or offset > len(head):
+        raise ValueError("no complete File Meta Information")
+    found: dict[str, str] = {}
+    position = PREAMBLE_AND_PREFIX + _GROUP_LENGTH_ELEMENT.size
+    while position < offset:
+        group, element, vr, length = _TAG_VR_LENGTH.unpack_from(head, position)
+        position += _TAG_VR_LENGTH.size
+        if vr in _LONG_VRS:
+            (length,) = _LONG_LENGTH.unpack_from(head, position)
+            position += _LONG_LENGTH.size
+        if group != 0x0002 or position + length > offset:
+            raise ValueError("element outside group 0002 or its length")
+        name = _WANTED.get(element)
+        if name is not None:
+            value = head[position : position + length]
+            # PS3.5 9.1: UIDs are padded to even length with a NUL.
+            found[name] = value.rstrip(b"\x00 ").decode("ascii", "replace")
+        position += length
+    return found

@@ -32,7 +32,7 @@ from pydicom.uid import (
 
 from dicomnet import _config
 from dicomnet import events as evt
-from dicomnet._part10 import data_set_offset
+from dicomnet._part10 import FileMetaSummary, data_set_offset, summarise_file_meta
 from dicomnet.dimse.primitives import C_STORE
 from dicomnet.services._respond import message_context, send_response
 from dicomnet.services._spool import FileSink
@@ -60,6 +60,8 @@ STORE_HANDLER_FAILURE: Final = 0xC211
 # Enough of a Part 10 file to find where its data set starts: preamble,
 # prefix and the group length element (PS3.10 7.1).
 _HEAD: Final = 144
+# Enough to hold the whole File Meta Information of nearly every file.
+_META_HEAD: Final = 4096
 # Uncompressed transfer syntaxes a data set can be re-encoded into by pydicom,
 # by byte order (PS3.5 10.1, A.1-A.3).
 _UNCOMPRESSED: Final = {
@@ -112,15 +114,23 @@ def _from_file(
     path: str | os.PathLike[str],
 ) -> tuple[int, str, str, bytes | BinaryIO]:
     """Context, UIDs and data of a Part 10 file: from disk if its syntax fits."""
-    meta = read_file_meta_info(path)
-    try:
-        sop_class = str(meta.MediaStorageSOPClassUID)
-        sop_instance = str(meta.MediaStorageSOPInstanceUID)
-        syntax = str(meta.TransferSyntaxUID)
-    except AttributeError as exc:
-        raise AttributeError(
-            f"The file meta of '{path}' lacks an element C-STORE needs: {exc}"
-        ) from exc
+    with open(path, "rb") as file:  # noqa: PTH123  (a str or PathLike)
+        summary = summarise_file_meta(file.read(_META_HEAD))
+    if summary is None:
+        # Unusual meta (more than 4 KiB, odd elements): pydicom reads it.
+        meta = read_file_meta_info(path)
+        try:
+            summary = FileMetaSummary(
+                str(meta.MediaStorageSOPClassUID),
+                str(meta.MediaStorageSOPInstanceUID),
+                str(meta.TransferSyntaxUID),
+                -1,
+            )
+        except AttributeError as exc:
+            raise AttributeError(
+                f"The file meta of '{path}' lacks an element C-STORE needs: {exc}"
+            ) from exc
+    sop_class, sop_instance, syntax, offset = summary
     context_id = assoc._find_context(sop_class, syntax)  # noqa: SLF001
     if context_id is None:
         if _config.STORE_SEND_CHUNKED_DATASET:
@@ -129,7 +139,7 @@ def _from_file(
         return _from_dataset(assoc, dcmread(path))
     file = open(path, "rb")  # noqa: SIM115, PTH123  (closed once sent)
     try:
-        file.seek(data_set_offset(file.read(_HEAD)))
+        file.seek(offset if offset >= 0 else data_set_offset(file.read(_HEAD)))
     except BaseException:
         file.close()
         raise
