@@ -8,6 +8,9 @@ APPS: dict[str, tuple[str, str]] = {
     "echoscp": ("dicomnet.apps.echoscp", "Verification SCP: answer C-ECHO requests"),
     "storescu": ("dicomnet.apps.storescu", "Storage SCU: send DICOM files"),
     "storescp": ("dicomnet.apps.storescp", "Storage SCP: receive DICOM files"),
+    "findscu": ("dicomnet.apps.findscu", "Query SCU: send C-FIND requests"),
+    "getscu": ("dicomnet.apps.getscu", "Retrieve SCU: C-GET instances into files"),
+    "movescu": ("dicomnet.apps.movescu", "Retrieve SCU: send C-MOVE requests"),
 }
 
 __all__ = ["APPS"]
