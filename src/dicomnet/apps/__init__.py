@@ -11,6 +11,7 @@ APPS: dict[str, tuple[str, str]] = {
     "findscu": ("dicomnet.apps.findscu", "Query SCU: send C-FIND requests"),
     "getscu": ("dicomnet.apps.getscu", "Retrieve SCU: C-GET instances into files"),
     "movescu": ("dicomnet.apps.movescu", "Retrieve SCU: send C-MOVE requests"),
+    "qrscp": ("dicomnet.apps.qrscp", "Archive: Storage and Query/Retrieve SCP"),
 }
 
 __all__ = ["APPS"]
