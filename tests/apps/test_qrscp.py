@@ -407,15 +407,17 @@ def test_store_failures(tmp_path, monkeypatch, caplog, case, chunked):
 
 @pytest.mark.parametrize("fsync", [True, False], ids=["fsync", "no-fsync"])
 def test_spooled_file_is_flushed_with_fsync(tmp_path, monkeypatch, fsync):
-    """The archive moves a spooled file unread: the handler flushes it first."""
-    flushed: list[Path] = []
-    real_flush = _qrscp_handlers._flush
+    """The archive moves a spooled file in: with --fsync its data is flushed."""
+    import dicomnet.archive.store as archive_store
 
-    def flush(path: Path) -> None:
-        flushed.append(path)
-        real_flush(path)
+    flushed: list[int] = []
+    real_fsync = archive_store.os.fsync
 
-    monkeypatch.setattr(_qrscp_handlers, "_flush", flush)
+    def counting(fd: int) -> None:
+        flushed.append(fd)
+        real_fsync(fd)
+
+    monkeypatch.setattr(archive_store.os, "fsync", counting)
     argv = ["0", "-b", LOOPBACK, "--storage", str(tmp_path / "a")]
     with chunked_receiving(True):
         server = qrscp.start(options(*argv, "--fsync" if fsync else "--no-fsync"))
@@ -423,7 +425,9 @@ def test_spooled_file_is_flushed_with_fsync(tmp_path, monkeypatch, fsync):
             assert store_all(server.port, corpus()[:1]) == [0]
         finally:
             server.shutdown()
-    assert len(flushed) == (1 if fsync else 0)
+    # The moved file's data, then its directory entry.
+    assert (len(flushed) >= 2) is fsync
+    assert (flushed == []) is not fsync
 
 
 # -- C-FIND ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -16,6 +17,7 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian, generate_uid
 
 from dicomnet import AE, build_context, build_role, evt
+from dicomnet.services import storage
 from dicomnet.sop_class import (
     CTImageStorage,
     PatientRootQueryRetrieveInformationModelFind,
@@ -475,6 +477,36 @@ def test_get_sends_every_instance_over_the_same_association(
     # PS3.4 C.4.3.1.2: the sub-operations keep the C-GET's priority.
     assert {request.Priority for request in store.requests} == {0}
     assert seen.events[0].identifier.PatientName == "Doe*"
+
+
+def test_get_sends_yielded_file_paths_as_stored(
+    scp_ae: AE, scu_ae: AE, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A dicomnet extension: a path is sent from disk, never decoded.
+    datasets = [ct(i) for i in range(3)]
+    paths = []
+    for i, ds in enumerate(datasets):
+        path = tmp_path / f"{i}.dcm"
+        ds.save_as(path, enforce_file_format=True)
+        paths.append(str(path))
+    missing = str(tmp_path / "gone.dcm")
+
+    def no_decoding(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("a file was decoded")
+
+    monkeypatch.setattr(storage, "dcmread", no_decoding)
+    store = Store()
+    got = exchange(
+        scp_ae,
+        scu_ae,
+        (evt.EVT_C_GET, retrieve_handler(4, [*paths, missing])),
+        get,
+        on_store=store,
+    )
+    assert uids(store.received) == uids(datasets)
+    status, _identifier = got[-1]
+    assert status.Status == 0xB000  # the missing file failed
+    assert counts(status) == (None, 3, 1, 0)
 
 
 @pytest.mark.parametrize(

@@ -301,6 +301,11 @@ class FileStore:
             if exc.errno != errno.EXDEV:
                 raise
         else:
+            if self._fsync:
+                # A moved file was written by someone else: its data must be
+                # on disk before the index says the instance is stored.
+                with temp.open("rb") as moved:
+                    os.fsync(moved.fileno())
             return Staged(temp, record, source=path)
         with path.open("rb") as source:
             copy = self._write_temp((), iter(lambda: source.read(_CHUNK), b""))

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from pydicom.dataset import Dataset
 
 from dicomnet import events as evt
+from dicomnet._part10 import summarise_file_meta
 from dicomnet.services._qr_scp import (
     CANCEL,
     SUCCESS,
@@ -109,9 +111,9 @@ class _Tally:
         else:
             # PS3.4 C.4.3.1.3.2: the Failed SOP Instance UID List names them.
             self.failed += 1
-            uid = getattr(dataset, "SOPInstanceUID", None)
+            uid = _instance_uid(dataset)
             if uid:
-                self.failed_uids.append(str(uid))
+                self.failed_uids.append(uid)
 
     def abandon(self) -> None:
         """Count the sub-operations that will not be attempted as failed."""
@@ -148,7 +150,7 @@ class _Retrieval:
         self,
         respond: Responder,
         tally: _Tally,
-        store: Callable[[Dataset], Dataset],
+        store: Callable[[Dataset | str | os.PathLike[str]], Dataset],
         codes: _Codes,
     ) -> None:
         self.respond = respond
@@ -192,10 +194,14 @@ class _Retrieval:
         self._final(tally.final_code(), abandon=False)
 
     def _store(self, dataset: object) -> Dataset:
-        """One C-STORE sub-operation; its response status (empty: it failed)."""
-        if not isinstance(dataset, Dataset):
+        """One C-STORE sub-operation; its response status (empty: it failed).
+
+        Besides a Dataset (pynetdicom's contract) the handler may yield the
+        path of a Part 10 file: it is sent as stored, never decoded.
+        """
+        if not isinstance(dataset, Dataset | str | os.PathLike):
             _LOGGER.error(
-                "The %s handler yielded %r to send, not a Dataset",
+                "The %s handler yielded %r to send, not a Dataset or a file path",
                 self.codes.name,
                 dataset,
             )
@@ -312,7 +318,7 @@ def _serve_get(respond: Responder, items: Iterator[object]) -> None:
     assoc, protocol = respond.assoc, respond.protocol
     priority = _priority(respond)
 
-    def store(dataset: Dataset) -> Dataset:
+    def store(dataset: Dataset | str | os.PathLike[str]) -> Dataset:
         # PS3.4 C.4.3.1.2: the sub-operations keep the request's priority.
         msg_id = protocol.next_message_id()
         return send_c_store(assoc, dataset, msg_id=msg_id, priority=priority)
@@ -448,14 +454,14 @@ def _associate(
 def _move_store(
     respond: Responder,
     store_assoc: Any,  # noqa: ANN401  (the Association to the destination)
-) -> Callable[[Dataset], Dataset]:
+) -> Callable[[Dataset | str | os.PathLike[str]], Dataset]:
     """Return the C-STORE of one instance to the Move Destination."""
     ids = itertools.count(1)
     priority = _priority(respond)
     # PS3.7 9.1.1.1.7-8: the sub-operation names the C-MOVE it serves.
     originator = respond.assoc.remote.get("ae_title") or None
 
-    def store(dataset: Dataset) -> Dataset:
+    def store(dataset: Dataset | str | os.PathLike[str]) -> Dataset:
         return send_c_store(
             store_assoc,
             dataset,
@@ -466,3 +472,18 @@ def _move_store(
         )
 
     return store
+
+
+def _instance_uid(item: object) -> str | None:
+    """Return the SOP Instance UID of a yielded Dataset or Part 10 file path."""
+    if isinstance(item, Dataset):
+        uid = item.get("SOPInstanceUID")
+        return str(uid) if uid else None
+    if isinstance(item, str | os.PathLike):
+        try:
+            with open(item, "rb") as file:  # noqa: PTH123  (str or PathLike)
+                summary = summarise_file_meta(file.read(4096))
+        except OSError:
+            return None
+        return None if summary is None else summary.sop_instance_uid
+    return None
