@@ -196,3 +196,18 @@ def test_check_uid_type_errors(value: object, error: type[Exception]) -> None:
 def test_check_uid_empty() -> None:
     with pytest.raises(ValueError, match="must not be an empty str"):
         check_uid("", "uid")
+
+
+def test_a_uid_accepted_before_is_checked_again_under_new_rules(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    odd = "1.2.03.4"  # a leading zero in a component: not PS3.5 9.1 conformant
+    assert check_uid(odd, "uid") == odd
+    assert check_uid(odd, "uid") == odd  # accepted again (from the cache)
+    monkeypatch.setattr(_config, "ENFORCE_UID_CONFORMANCE", True)
+    with pytest.raises(ValueError, match="non-conformant"):
+        check_uid(odd, "uid")
+    monkeypatch.setattr(_config, "ENFORCE_UID_CONFORMANCE", False)
+    monkeypatch.setitem(_config.VALIDATORS, "UI", lambda _value: (False, "refused"))
+    with pytest.raises(ValueError, match="refused"):
+        check_uid(odd, "uid")

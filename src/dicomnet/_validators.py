@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import re
 import warnings
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from pydicom import config
 from pydicom.uid import UID
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = [
     "check_ae_title",
@@ -171,6 +174,14 @@ def check_ae_title(value: object, name: str = "ae_title") -> str:
     return value
 
 
+# Values check_uid() has accepted, by (value, conformant, enforce, validator);
+# UIDs are immutable str subclasses, so one object can be handed out again.
+_CHECKED_UIDS: dict[
+    tuple[str, bool, bool, Callable[[object], tuple[bool, str]]], UID
+] = {}
+_CHECKED_UIDS_MAX: Final = 4096
+
+
 def check_uid(value: object, name: str, *, conformant: bool = False) -> UID:
     """Return *value* as a :class:`~pydicom.uid.UID`, or raise.
 
@@ -205,11 +216,22 @@ def check_uid(value: object, name: str, *, conformant: bool = False) -> UID:
         raise TypeError(
             f"'{name}' must be str, bytes or UID, not '{type(value).__name__}'"
         )
-    ok, reason = _config.VALIDATORS["UI"](value)
+    validator = _config.VALIDATORS["UI"]
+    key = (value, conformant, _config.ENFORCE_UID_CONFORMANCE, validator)
+    checked = _CHECKED_UIDS.get(key)
+    if checked is not None:
+        # The same value under the same rules: a DIMSE exchange sets the same
+        # SOP Class and Instance UIDs several times (request, response).
+        return checked
+    ok, reason = validator(value)
     if ok and conformant and not is_conformant_uid(value):
         ok, reason = False, "UID is non-conformant"
     if not ok:
         raise ValueError(f"Invalid '{name}' value {value!r} - {reason}")
     # IGNORE: the value has been validated by the rules above; pydicom's own
     # check would warn again about a value the user chose to allow.
-    return UID(value, validation_mode=config.IGNORE)
+    checked = UID(value, validation_mode=config.IGNORE)
+    if len(_CHECKED_UIDS) >= _CHECKED_UIDS_MAX:
+        _CHECKED_UIDS.clear()  # bounded; a miss only costs a check
+    _CHECKED_UIDS[key] = checked
+    return checked

@@ -455,3 +455,43 @@ def test_a_peer_vanishing_mid_store_delivers_nothing_and_leaves_no_file(
     assert scp.active_associations == []
     assert received.datasets == []
     assert temp_files() == before
+
+
+@pytest.mark.usefixtures("chunked_receive")
+def test_a_full_disk_in_a_batched_write_answers_out_of_resources(
+    scp: AE, scu: AE, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = temp_files()
+
+    def full(_fd: int, _buffers: object) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(_spool.os, "writev", full)
+    received = Received()
+    port = serve(scp, received)
+    assoc = associate(scu, port, (CTImageStorage, UNCOMPRESSED))
+    big = assoc.send_c_store(ct_dataset(pixels=3_000_000))  # fails mid-way
+    small = assoc.send_c_store(ct_dataset(pixels=1000))  # fails at the end
+    assoc.release()
+
+    assert (big.Status, small.Status) == (0xA700, 0xA700)
+    assert received.datasets == []
+    assert temp_files() == before
+
+
+def test_batched_writes_survive_partial_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = _spool.os.writev
+
+    def at_most_five(fd: int, buffers: list[memoryview]) -> int:
+        return real(fd, [bytes(b"".join(buffers)[:5])])
+
+    monkeypatch.setattr(_spool.os, "writev", at_most_five)
+    sink = _spool.FileSink(b"HEAD", directory=str(tmp_path))
+    fragments = [bytes([i]) * (i + 3) for i in range(20)]
+    for fragment in fragments:
+        sink.write(memoryview(fragment))
+    sink.close()
+    assert sink.path is not None
+    assert sink.path.read_bytes() == b"HEAD" + b"".join(fragments)

@@ -16,7 +16,7 @@ import os
 import tempfile
 from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Final
 
 from dicomnet import _config
 from dicomnet._part10 import file_header
@@ -29,6 +29,11 @@ if TYPE_CHECKING:
 __all__ = ["FileSink", "make_sink_factory"]
 
 _LOGGER = logging.getLogger(__name__)
+
+#: Bytes of fragments gathered before one write (see FileSink.write).
+_BATCH: Final = 1 << 20
+#: Buffers per writev call: below Linux's IOV_MAX of 1024.
+_IOV_MAX: Final = 512
 
 
 class FileSink:
@@ -53,6 +58,12 @@ class FileSink:
         self.path: Path | None = None
         self.error: OSError | None = None
         self._file: BinaryIO | None = None
+        # Fragments waiting to be written together: one writev per ~1 MiB,
+        # not one write per 16 KiB fragment (bench W4: 46 % of the time was
+        # spent in per-fragment writes; tmpfs takes 16 KiB writes at ~620 MB/s
+        # and large ones at ~2 GB/s).
+        self._pending: list[bytes | memoryview] = []
+        self._pending_size = 0
         try:
             fd, name = tempfile.mkstemp(
                 prefix="dicomnet-", suffix=".dcm", dir=directory
@@ -64,27 +75,48 @@ class FileSink:
             self._fail(exc)
 
     def write(self, fragment: memoryview) -> None:
-        """Append a data fragment (ignored once writing failed)."""
-        file = self._file
-        if file is None:
+        """Append a data fragment (ignored once writing failed).
+
+        The fragment is kept (a view of the received PDU, no copy) until
+        enough have gathered to write them in one call.
+        """
+        if self._file is None:
             return
-        try:
-            file.write(fragment)
-        except OSError as exc:
-            self._fail(exc)
+        self._pending.append(fragment)
+        self._pending_size += len(fragment)
+        if self._pending_size >= _BATCH:
+            self._flush()
 
     def close(self) -> None:
         """Close the file: the last fragment is written."""
+        if self._file is None:
+            return
+        self._flush()
+        self._close_file()
+
+    def _close_file(self) -> None:
         file, self._file = self._file, None
-        if file is None:
+        if file is None:  # the flush failed, and discarded the file
             return
         try:
             file.close()
         except OSError as exc:  # a delayed write error surfaces here
             self._fail(exc)
 
+    def _flush(self) -> None:
+        file, pending = self._file, self._pending
+        self._pending, self._pending_size = [], 0
+        if file is None or not pending:
+            return
+        try:
+            file.flush()  # the header, still in the buffered writer
+            _write_all(file.fileno(), pending)
+        except OSError as exc:
+            self._fail(exc)
+
     def discard(self) -> None:
         """Delete the file (idempotent)."""
+        self._pending, self._pending_size = [], 0
         file, self._file = self._file, None
         if file is not None:
             with suppress(OSError):
@@ -98,6 +130,18 @@ class FileSink:
         _LOGGER.error("Could not write the received data set: %s", error)
         self.error = error
         self.discard()
+
+
+def _write_all(fd: int, buffers: list[bytes | memoryview]) -> None:
+    """Write every buffer, in order, with as few system calls as possible."""
+    views = [memoryview(buffer).cast("B") for buffer in buffers]
+    while views:
+        written = os.writev(fd, views[:_IOV_MAX])
+        # Drop what was written; keep the unwritten tail of a partial buffer.
+        while views and written >= len(views[0]):
+            written -= len(views.pop(0))
+        if written:
+            views[0] = views[0][written:]
 
 
 def make_sink_factory(assoc: Any) -> SinkFactory:  # noqa: ANN401  (the Association)
