@@ -323,10 +323,38 @@ def test_max_pdu_lengths():
     assert outcome.peer_implementation_version_name is None
 
 
-def test_missing_implementation_class_uid():
+def test_missing_implementation_class_uid_is_tolerated():
+    # PS3.7 D.3.3.2 makes it mandatory; nothing negotiated depends on it.
     rq = replace(request(), user_information=UserInformationItem())
-    with pytest.raises(UnexpectedPDUParameterError, match=r"D\.3\.3\.2"):
-        negotiate_acceptor(rq, policy())
+    outcome = negotiate_acceptor(rq, policy())
+    assert outcome.is_accepted
+    assert outcome.peer_implementation_class_uid is None
+    assert outcome.peer_implementation_version_name is None
+    assert outcome.peer_maximum_length == 16382  # no Maximum Length either
+    assert [cx.result for cx in outcome.contexts] == [0, 0]
+    # Our own answer still carries ours (PS3.7 D.3.3.2).
+    (uid,) = sub_items(outcome.accept, ImplementationClassUIDSubItem)
+    assert uid.implementation_class_uid == OUR_UID
+
+
+def test_answer_without_implementation_class_uid_is_tolerated():
+    rq = request()
+    ac = negotiate_acceptor(rq, policy()).accept
+    bare = replace(
+        ac,
+        user_information=UserInformationItem(
+            sub_items=(MaximumLengthSubItem(maximum_length_received=4096),)
+        ),
+    )
+    outcome = negotiate_requestor(rq, bare)
+    assert outcome.peer_implementation_class_uid is None
+    assert outcome.peer_maximum_length == 4096
+    assert len(outcome.accepted_contexts) == 2
+    nothing = negotiate_requestor(
+        rq, replace(ac, user_information=UserInformationItem())
+    )
+    assert nothing.peer_maximum_length == 16382
+    assert nothing.peer_implementation_class_uid is None
 
 
 def test_malformed_context_items():
@@ -543,14 +571,6 @@ def test_requestor_outcome():
     assert outcome.peer_implementation_version_name == "V"
     assert outcome.roles == ()
     assert outcome.sop_class_extended == {}
-
-
-def test_requestor_missing_implementation_uid():
-    ac = A_ASSOCIATE_AC(
-        called_ae_title="A", calling_ae_title="B", presentation_contexts=()
-    )
-    with pytest.raises(UnexpectedPDUParameterError):
-        negotiate_requestor(request(), ac)
 
 
 @pytest.mark.parametrize("syntax", ["1.2.3", None])

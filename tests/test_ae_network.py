@@ -634,3 +634,220 @@ def test_an_association_never_started_is_inert(client_ae: AE) -> None:
     assoc.abort()
     assoc.release()
     assert not (assoc.is_aborted or assoc.is_released or assoc.is_established)
+
+
+# -- UNRESTRICTED_STORAGE_SERVICE ----------------------------------------------------
+
+PRIVATE_SOP_CLASS = "1.2.826.0.1.3680043.9.9999.1234"  # made up: no service knows it
+OTHER_PRIVATE = "1.2.826.0.1.3680043.9.9999.1235"
+RT_PLAN = "1.2.840.10008.5.1.4.1.1.481.5"  # a Storage SOP class the server lacks
+PATIENT_ROOT_FIND = "1.2.840.10008.5.1.4.1.2.1.1"  # Query/Retrieve, not storage
+IMPLICIT = "1.2.840.10008.1.2"
+EXPLICIT = "1.2.840.10008.1.2.1"
+BIG_ENDIAN = "1.2.840.10008.1.2.2"
+JPEG_BASELINE = "1.2.840.10008.1.2.4.50"
+MR = "1.2.840.10008.5.1.4.1.1.4"
+
+
+def private_instance() -> Any:
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import UID
+
+    ds = Dataset()
+    ds.SOPClassUID = UID(PRIVATE_SOP_CLASS)
+    ds.SOPInstanceUID = UID("1.2.826.0.1.3680043.9.9999.1234.1")
+    ds.PatientID = "PRIVATE"
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = UID(IMPLICIT)
+    return ds
+
+
+def results(assoc: Any) -> dict[str, tuple[int, list[str]]]:
+    """Each proposed abstract syntax's result and, if accepted, its syntax."""
+    accepted = {
+        str(cx.abstract_syntax): (0, [str(ts) for ts in cx.transfer_syntax])
+        for cx in assoc.accepted_contexts
+    }
+    rejected: dict[str, tuple[int, list[str]]] = {
+        str(cx.abstract_syntax): (cx.result, []) for cx in assoc.rejected_contexts
+    }
+    return accepted | rejected
+
+
+def test_unrestricted_storage_accepts_unknown_sop_classes_as_storage(
+    server_ae: AE, client_ae: AE, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_config, "UNRESTRICTED_STORAGE_SERVICE", True)
+    # The storage syntaxes: the union of the supported Storage contexts'.
+    server_ae.add_supported_context(CTImageStorage, [EXPLICIT, JPEG_BASELINE])
+    server_ae.add_supported_context(MR, [IMPLICIT])
+    stored: list[tuple[str, str, str]] = []
+
+    def on_store(event: Any) -> int:
+        stored.append(
+            (
+                str(event.request.AffectedSOPClassUID),
+                str(event.context.abstract_syntax),
+                str(event.dataset.PatientID),
+            )
+        )
+        return 0x0000
+
+    server = serve(server_ae, evt_handlers=[(evt.EVT_C_STORE, on_store)])
+    contexts = [
+        build_context(PRIVATE_SOP_CLASS, [BIG_ENDIAN, IMPLICIT]),
+        build_context(OTHER_PRIVATE, [BIG_ENDIAN]),  # not a storage syntax here
+        build_context(RT_PLAN, [JPEG_BASELINE]),
+        build_context(PATIENT_ROOT_FIND),
+        build_context(MR, [EXPLICIT]),  # supported: keeps its own syntaxes
+    ]
+    assoc = client_ae.associate("127.0.0.1", port_of(server), contexts=contexts)
+    assert assoc.is_established
+    assert results(assoc) == {
+        PRIVATE_SOP_CLASS: (0, [IMPLICIT]),
+        OTHER_PRIVATE: (4, []),
+        RT_PLAN: (0, [JPEG_BASELINE]),
+        PATIENT_ROOT_FIND: (3, []),
+        MR: (4, []),
+    }
+    (private,) = [cx for cx in assoc.accepted_contexts if cx.context_id == 1]
+    assert (private.as_scu, private.as_scp) == (True, False)  # the peer is its SCP
+    status = assoc.send_c_store(private_instance())
+    assert status.Status == 0x0000
+    assert stored == [(PRIVATE_SOP_CLASS, PRIVATE_SOP_CLASS, "PRIVATE")]
+    assoc.release()
+
+
+def test_unrestricted_storage_needs_no_supported_context(
+    client_ae: AE, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bare = AE("BARE")
+    bare.acse_timeout = bare.dimse_timeout = bare.network_timeout = TIMEOUT
+    with pytest.raises(ValueError, match="No supported presentation contexts"):
+        bare.make_server(("127.0.0.1", 0))
+    monkeypatch.setattr(_config, "UNRESTRICTED_STORAGE_SERVICE", True)
+    try:
+        server = serve(bare, evt_handlers=[(evt.EVT_C_STORE, lambda _e: 0)])
+        # No Storage context to take syntaxes from: DEFAULT_TRANSFER_SYNTAXES.
+        contexts = [
+            build_context(PRIVATE_SOP_CLASS, [BIG_ENDIAN]),
+            build_context(OTHER_PRIVATE, [JPEG_BASELINE]),
+            build_context(Verification),
+        ]
+        assoc = client_ae.associate("127.0.0.1", port_of(server), contexts=contexts)
+        assert assoc.is_established
+        assert results(assoc) == {
+            PRIVATE_SOP_CLASS: (0, [BIG_ENDIAN]),
+            OTHER_PRIVATE: (4, []),
+            Verification: (3, []),  # a known service, not storage
+        }
+        assoc.release()
+    finally:
+        bare.shutdown()
+
+
+def test_by_default_an_unknown_abstract_syntax_is_not_supported(
+    server_ae: AE, client_ae: AE
+) -> None:
+    assert _config.UNRESTRICTED_STORAGE_SERVICE is False
+    server = serve(server_ae)
+    contexts = [build_context(Verification), build_context(PRIVATE_SOP_CLASS)]
+    assoc = client_ae.associate("127.0.0.1", port_of(server), contexts=contexts)
+    assert assoc.is_established
+    # PS3.8 Table 9-18: result 3, abstract syntax not supported.
+    assert results(assoc)[PRIVATE_SOP_CLASS] == (3, [])
+    with pytest.raises(ValueError, match="No presentation context"):
+        assoc.send_c_store(private_instance())
+    assoc.release()
+
+
+# -- tolerant negotiation: raw A-ASSOCIATE-RQs missing mandatory sub-items ------------
+
+
+def raw_rq(sub_items: tuple[Any, ...]) -> bytes:
+    from dataclasses import replace
+
+    from dicomnet.ul.items import UserInformationItem
+    from dicomnet.ul.pdu import encode_pdu
+    from tests.transport.rawpeer import associate_rq
+
+    rq = replace(
+        associate_rq(called="SERVER"),
+        user_information=UserInformationItem(sub_items=sub_items),
+    )
+    return encode_pdu(rq)
+
+
+def _sub_items(case: str) -> tuple[Any, ...]:
+    from dicomnet.ul.items import ImplementationClassUIDSubItem, MaximumLengthSubItem
+    from tests.transport.rawpeer import PEER_IMPLEMENTATION_UID
+
+    length = MaximumLengthSubItem(maximum_length_received=4096)
+    uid = ImplementationClassUIDSubItem(
+        implementation_class_uid=PEER_IMPLEMENTATION_UID
+    )
+    return {"no uid": (length,), "no length": (uid,), "neither": ()}[case]
+
+
+@pytest.mark.parametrize("case", ["no uid", "no length", "neither"])
+def test_a_request_missing_mandatory_sub_items_is_accepted(
+    server_ae: AE, case: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from dicomnet.ul.pdu import P_DATA_TF
+    from tests.transport.rawpeer import (
+        PEER_IMPLEMENTATION_UID,
+        RELEASE_RQ,
+        RawPeer,
+        c_echo_rq_command,
+        p_data_tf,
+    )
+
+    found: list[Any] = []
+    established = threading.Event()
+
+    def on_established(event: evt.Event) -> None:
+        found.append(event.assoc)
+        established.set()
+
+    server = serve(server_ae, evt_handlers=[(evt.EVT_ESTABLISHED, on_established)])
+    caplog.set_level(logging.WARNING, logger="dicomnet")
+    with RawPeer(("127.0.0.1", port_of(server)), timeout=TIMEOUT) as peer:
+        peer.send(raw_rq(_sub_items(case)))
+        assert isinstance(peer.recv_pdu(TIMEOUT), A_ASSOCIATE_AC)
+        assert established.wait(TIMEOUT)
+        requestor = found[0].requestor
+        # The association works: a C-ECHO is answered, then released.
+        peer.send(p_data_tf(c_echo_rq_command()))
+        assert isinstance(peer.recv_pdu(TIMEOUT), P_DATA_TF)
+        peer.send(RELEASE_RQ)
+        assert isinstance(peer.recv_pdu(TIMEOUT), A_RELEASE_RP)
+    # The ServiceUser shows what the peer sent: None where it sent nothing.
+    if case == "no length":
+        assert requestor.implementation_class_uid == PEER_IMPLEMENTATION_UID
+    else:
+        assert requestor.implementation_class_uid is None
+        assert "no Implementation Class UID" in caplog.text
+    expected_length = 4096 if case == "no uid" else None
+    assert requestor.maximum_length == expected_length
+    assert requestor.info["pdv_size"] == expected_length
+    wait_gone(found[0])
+
+
+def test_a_request_without_user_information_item_is_aborted(server_ae: AE) -> None:
+    from dicomnet.ul.pdu import A_ABORT
+    from tests.transport.rawpeer import RawPeer, with_pdu_length
+
+    # PS3.8 9.3.2 (Table 9-11): the variable items include one User
+    # Information Item. Without it the PDU is invalid: Evt19 in Sta2 is AA-1,
+    # an A-ABORT (PS3.8 Table 9-10).
+    data = raw_rq(())
+    assert data.endswith(b"\x50\x00\x00\x00")  # the empty item comes last
+    server = serve(server_ae)
+    with RawPeer(("127.0.0.1", port_of(server)), timeout=TIMEOUT) as peer:
+        peer.send(with_pdu_length(data[:-4]))
+        answer = peer.recv_pdu(TIMEOUT)
+        assert isinstance(answer, A_ABORT)
+        assert answer.source == 0  # AA-1: service-user source
+    for assoc in list(server.active_associations):
+        wait_gone(assoc)
+    assert server.active_associations == []

@@ -13,8 +13,11 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
+from dicomnet import _config
 from dicomnet import events as evt
-from dicomnet._globals import DEFAULT_MAX_LENGTH
+from dicomnet._globals import DEFAULT_MAX_LENGTH, DEFAULT_TRANSFER_SYNTAXES
+from dicomnet._negotiation_items import SCP_SCU_RoleSelectionNegotiation
+from dicomnet._service_user import AddressInformation
 from dicomnet._validators import check_ae_title
 from dicomnet.acse import (
     AcceptorPolicy,
@@ -23,7 +26,13 @@ from dicomnet.acse import (
     build_associate_rq,
 )
 from dicomnet.association import Association
-from dicomnet.presentation import PresentationContext
+from dicomnet.presentation import PresentationContext, build_context
+from dicomnet.service_class import (
+    NonPatientObjectStorageServiceClass,
+    ServiceClass,
+    StorageServiceClass,
+)
+from dicomnet.sop_class import uid_to_service_class
 from dicomnet.transport.server import AssociationServer, ThreadedAssociationServer
 
 if TYPE_CHECKING:
@@ -93,9 +102,21 @@ class NetworkMixin:
         requested = _numbered(
             contexts if contexts is not None else self.requested_contexts
         )
-        items = [item.to_item() for item in (ext_neg or [])]
-        _apply_roles(requested, items)
         handlers = evt.normalise_handlers(evt_handlers)
+        assoc = Association(self, "requestor")
+        # Our end is configured first; the request is built from it.
+        requestor = assoc.requestor
+        requestor.ae_title = self.ae_title
+        requestor.maximum_length = max_pdu
+        requestor.implementation_class_uid = self.implementation_class_uid
+        requestor.implementation_version_name = self.implementation_version_name
+        for item in ext_neg or []:
+            requestor.add_negotiation_item(item)  # TypeError for other items
+        _apply_roles(requested, requestor.extended_negotiation)
+        requestor.requested_contexts = requested
+        assoc.acceptor.ae_title = called
+        # Nominal until connected, when the driver reports the real address.
+        assoc.acceptor.address_info = AddressInformation.from_tuple(address)
         rq = build_associate_rq(
             called_ae_title=called,
             calling_ae_title=self.ae_title,
@@ -103,14 +124,10 @@ class NetworkMixin:
             implementation_class_uid=self.implementation_class_uid,
             implementation_version_name=self.implementation_version_name,
             maximum_length=max_pdu,
-            extended_negotiation=items,
+            extended_negotiation=[
+                item.to_item() for item in requestor.extended_negotiation
+            ],
         )
-        assoc = Association(self, "requestor")
-        assoc.requestor.ae_title = self.ae_title
-        assoc.requestor.maximum_length = max_pdu
-        assoc.requestor.implementation_class_uid = self.implementation_class_uid
-        assoc.requestor.implementation_version_name = self.implementation_version_name
-        assoc.acceptor.ae_title = called
         for event, handler, args in handlers:
             assoc.bind(event, handler, args)
         self._register_association(assoc)
@@ -132,10 +149,15 @@ class NetworkMixin:
         server_class: type[AssociationServer] | None = None,
         **kwargs: Any,  # noqa: ANN401
     ) -> AssociationServer:
-        """Create, without starting, an association server (pynetdicom's)."""
+        """Create, without starting, an association server (pynetdicom's).
+
+        With ``_config.UNRESTRICTED_STORAGE_SERVICE`` the server may have no
+        supported contexts: it accepts proposals as storage (see
+        :func:`unrestricted_storage_contexts`).
+        """
         title = check_ae_title(ae_title, "ae_title") if ae_title else self.ae_title
         supported = list(contexts) if contexts is not None else self.supported_contexts
-        if not supported:
+        if not supported and not _config.UNRESTRICTED_STORAGE_SERVICE:
             raise ValueError(
                 "No supported presentation contexts: add some with "
                 "'add_supported_context()' or pass 'contexts'"
@@ -221,6 +243,7 @@ class NetworkMixin:
         assoc.acceptor.maximum_length = self.maximum_pdu_size
         assoc.acceptor.implementation_class_uid = self.implementation_class_uid
         assoc.acceptor.implementation_version_name = self.implementation_version_name
+        assoc.acceptor.supported_contexts = list(server.contexts)
         assoc._acceptor_policy = lambda rq: self._negotiation(server, assoc, rq)  # noqa: SLF001
         self._register_association(assoc)
         assoc._start(sock, ssl_context=server.ssl_context)  # noqa: SLF001
@@ -235,9 +258,10 @@ class NetworkMixin:
             for a in self.active_associations
             if a is not assoc and a.is_acceptor and not a.is_released
         ]
+        supported = tuple(server.contexts)
         policy = AcceptorPolicy(
             ae_title=server.ae_title,
-            supported_contexts=tuple(server.contexts),
+            supported_contexts=supported + unrestricted_storage_contexts(rq, supported),
             implementation_class_uid=self.implementation_class_uid,
             implementation_version_name=self.implementation_version_name,
             require_called_aet=self.require_called_aet,
@@ -246,6 +270,69 @@ class NetworkMixin:
             maximum_associations_reached=len(others) >= self.maximum_associations,
         )
         return policy, _decisions(assoc, UserInformation.from_item(rq.user_information))
+
+
+def unrestricted_storage_contexts(
+    rq: A_ASSOCIATE_RQ, supported: Sequence[PresentationContext]
+) -> tuple[PresentationContext, ...]:
+    """Return the contexts ``_config.UNRESTRICTED_STORAGE_SERVICE`` adds.
+
+    When the option is set, each proposed abstract syntax that ``supported``
+    lacks and that may be a Storage SOP class (an unknown or private UID, or
+    a known Storage or Non-Patient Object Storage SOP class: PS3.4 B, GG) is
+    supported as storage: with the union of the transfer syntaxes of the
+    supported Storage contexts, or ``DEFAULT_TRANSFER_SYNTAXES`` when there
+    are none, and without role selection, so we are its SCP (PS3.7 D.3.3.4
+    default roles). Known SOP classes of other services stay unsupported
+    (result 3, PS3.8 9.3.3.2). Supported contexts keep their own syntaxes.
+
+    Parameters
+    ----------
+    rq : A_ASSOCIATE_RQ
+        The request.
+    supported : sequence of PresentationContext
+        The server's supported contexts.
+
+    Returns
+    -------
+    tuple of PresentationContext
+        Empty when the option is off.
+    """
+    if not _config.UNRESTRICTED_STORAGE_SERVICE:
+        return ()
+    known = {str(cx.abstract_syntax) for cx in supported}
+    syntaxes = _storage_transfer_syntaxes(supported)
+    added: dict[str, PresentationContext] = {}
+    for item in rq.presentation_contexts:
+        uid = item.abstract_syntax
+        if uid in known or uid in added or not _may_be_storage(uid):
+            continue
+        try:
+            added[uid] = build_context(uid, syntaxes)
+        except ValueError:
+            continue  # not a valid UID: the negotiation refuses the item itself
+    return tuple(added.values())
+
+
+def _is_storage(uid: str) -> bool:
+    service = uid_to_service_class(uid)
+    return issubclass(
+        service, StorageServiceClass | NonPatientObjectStorageServiceClass
+    )
+
+
+def _may_be_storage(uid: str) -> bool:
+    # An unknown UID maps to the base ServiceClass: it may be private storage.
+    return uid_to_service_class(uid) is ServiceClass or _is_storage(uid)
+
+
+def _storage_transfer_syntaxes(supported: Sequence[PresentationContext]) -> list[str]:
+    """Return the transfer syntaxes of our Storage contexts, or the defaults."""
+    syntaxes: dict[str, None] = {}
+    for cx in supported:
+        if cx.abstract_syntax is not None and _is_storage(cx.abstract_syntax):
+            syntaxes.update(dict.fromkeys(str(ts) for ts in cx.transfer_syntax))
+    return list(syntaxes) or list(DEFAULT_TRANSFER_SYNTAXES)
 
 
 def _bindings(found: Any) -> list[tuple[Any, Any]]:  # noqa: ANN401
@@ -284,12 +371,12 @@ def _numbered(contexts: Sequence[PresentationContext]) -> list[PresentationConte
     return numbered
 
 
-def _apply_roles(contexts: list[PresentationContext], items: list[Any]) -> None:
+def _apply_roles(contexts: list[PresentationContext], items: Sequence[object]) -> None:
     """Mark the roles we propose on the contexts they concern (PS3.7 D.3.3.4)."""
     for item in items:
-        uid = getattr(item, "sop_class_uid", None)
-        if uid is None or not hasattr(item, "scu_role"):
+        if not isinstance(item, SCP_SCU_RoleSelectionNegotiation):
             continue
+        uid = item.sop_class_uid
         for cx in contexts:
             if cx.abstract_syntax == uid:
                 cx.scu_role = item.scu_role

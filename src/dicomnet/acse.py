@@ -193,9 +193,12 @@ class UserInformation:
     def peer_maximum_length(self) -> int:
         """The peer's Maximum Length Received; 0 means no limit (PS3.8 D.1).
 
-        A peer that sent none is assumed to take ``DEFAULT_MAX_LENGTH``, the
-        conservative choice: PS3.8 D.1 makes the sub-item mandatory, so there
-        is no limit the standard would let us assume instead.
+        A peer that sent none is still accepted, and assumed to take
+        ``DEFAULT_MAX_LENGTH``. PS3.8 D.1 makes the sub-item mandatory and
+        gives only the value 0 the meaning "no maximum length"; a peer that
+        sent nothing said nothing, and may well have a limit. Treating it as
+        0 would let one PDU carry a whole data set; PDUs no longer than the
+        default nearly every implementation takes are the safe choice.
         """
         if self.maximum_length is None:
             return DEFAULT_MAX_LENGTH
@@ -203,6 +206,9 @@ class UserInformation:
 
     def require_implementation_class_uid(self) -> str:
         """Return the Implementation Class UID, mandatory in RQ and AC.
+
+        For callers that want the standard's letter: the negotiation functions
+        tolerate a missing one (see :func:`negotiate_acceptor`).
 
         Raises
         ------
@@ -282,7 +288,8 @@ class AcceptorOutcome:
     """The acceptor's answer and what was negotiated.
 
     Exactly one of ``accept`` and ``reject`` is set. The peer's facts
-    (maximum length, implementation) are filled in either way.
+    (maximum length, implementation) are filled in either way;
+    ``peer_implementation_class_uid`` is ``None`` if the peer sent none.
     """
 
     accept: A_ASSOCIATE_AC | None = None
@@ -290,7 +297,7 @@ class AcceptorOutcome:
     contexts: tuple[PresentationContext, ...] = ()
     peer_maximum_length: int = DEFAULT_MAX_LENGTH
     maximum_length: int = DEFAULT_MAX_LENGTH
-    peer_implementation_class_uid: str = ""
+    peer_implementation_class_uid: str | None = None
     peer_implementation_version_name: str | None = None
     async_ops: tuple[int, int] | None = None
     roles: tuple[SCPSCURoleSelectionSubItem, ...] = ()
@@ -319,11 +326,14 @@ class AcceptorOutcome:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RequestorOutcome:
-    """What the requestor learns from an A-ASSOCIATE-AC."""
+    """What the requestor learns from an A-ASSOCIATE-AC.
+
+    ``peer_implementation_class_uid`` is ``None`` if the acceptor sent none.
+    """
 
     contexts: tuple[PresentationContext, ...]
     peer_maximum_length: int
-    peer_implementation_class_uid: str
+    peer_implementation_class_uid: str | None
     peer_implementation_version_name: str | None = None
     async_ops: tuple[int, int] | None = None
     roles: tuple[SCPSCURoleSelectionSubItem, ...] = ()
@@ -481,6 +491,14 @@ def negotiate_acceptor(
 ) -> AcceptorOutcome:
     """Answer an A-ASSOCIATE-RQ with an A-ASSOCIATE-AC or -RJ.
 
+    A request without an Implementation Class UID or a Maximum Length
+    sub-item is negotiated all the same. PS3.7 D.3.3.2 and PS3.8 D.1 make
+    both mandatory, but neither changes what can be agreed: the UID only
+    names the peer's software, and a missing length is taken as
+    ``DEFAULT_MAX_LENGTH`` (:attr:`UserInformation.peer_maximum_length`).
+    Refusing would only lose associations that work; the API layer logs a
+    warning instead.
+
     Parameters
     ----------
     rq : A_ASSOCIATE_RQ
@@ -496,8 +514,6 @@ def negotiate_acceptor(
 
     Raises
     ------
-    UnexpectedPDUParameterError
-        If the request has no Implementation Class UID (PS3.7 D.3.3.2).
     InvalidPDUParameterValueError
         If a presentation context item is malformed or repeats an ID.
     """
@@ -506,7 +522,7 @@ def negotiate_acceptor(
     base = AcceptorOutcome(
         peer_maximum_length=info.peer_maximum_length,
         maximum_length=policy.maximum_pdu_length,
-        peer_implementation_class_uid=info.require_implementation_class_uid(),
+        peer_implementation_class_uid=info.implementation_class_uid,
         peer_implementation_version_name=info.implementation_version_name,
         user_identity=info.user_identity_rq,
     )
@@ -697,6 +713,9 @@ def _check_accepted(
 def negotiate_requestor(rq: A_ASSOCIATE_RQ, ac: A_ASSOCIATE_AC) -> RequestorOutcome:
     """Read the acceptor's answer to our request.
 
+    Like :func:`negotiate_acceptor`, this tolerates an answer without an
+    Implementation Class UID or a Maximum Length sub-item.
+
     Parameters
     ----------
     rq : A_ASSOCIATE_RQ
@@ -710,14 +729,11 @@ def negotiate_requestor(rq: A_ASSOCIATE_RQ, ac: A_ASSOCIATE_AC) -> RequestorOutc
 
     Raises
     ------
-    UnexpectedPDUParameterError
-        If the AC has no Implementation Class UID (PS3.7 D.3.3.2).
     InvalidPDUParameterValueError
         If a context is accepted with a transfer syntax we did not propose.
     """
     ours = UserInformation.from_item(rq.user_information)
     theirs = UserInformation.from_item(ac.user_information)
-    peer_uid = theirs.require_implementation_class_uid()
     requested = _proposed_contexts(rq)
     for cx in requested:
         role = ours.roles.get(str(cx.abstract_syntax))
@@ -731,7 +747,7 @@ def negotiate_requestor(rq: A_ASSOCIATE_RQ, ac: A_ASSOCIATE_AC) -> RequestorOutc
     return RequestorOutcome(
         contexts=tuple(contexts),
         peer_maximum_length=theirs.peer_maximum_length,
-        peer_implementation_class_uid=peer_uid,
+        peer_implementation_class_uid=theirs.implementation_class_uid,
         peer_implementation_version_name=theirs.implementation_version_name,
         async_ops=None
         if async_ops is None

@@ -102,8 +102,11 @@ class Association(CompositeServiceUser, NormalizedServiceUser):
         self._network_timeout: float | None = ae.network_timeout
         self.connection_timeout: float | None = ae.connection_timeout
         self.network_timeout_response = "A-ABORT"
-        self.requestor = ServiceUser(MODE_REQUESTOR)
-        self.acceptor = ServiceUser(MODE_ACCEPTOR)
+        self.requestor = ServiceUser(self, MODE_REQUESTOR)
+        self.acceptor = ServiceUser(self, MODE_ACCEPTOR)
+        # The AssociationAccepted event being handled: _accepted reads the
+        # A-ASSOCIATE-AC from it to fill in the acceptor's end.
+        self._accepted_event: AssociationAccepted | None = None
         self.name = f"{mode.capitalize()}Thread@{datetime.now():%Y%m%d%H%M%S}"  # noqa: DTZ005
         self.server: Any = None
         self._handlers = evt.HandlerRegistry()
@@ -239,18 +242,27 @@ class Association(CompositeServiceUser, NormalizedServiceUser):
         """Create the protocol and driver and start the owner thread."""
         role = Role.REQUESTOR if self.is_requestor else Role.ACCEPTOR
         local = self.requestor if self.is_requestor else self.acceptor
+        length = local.maximum_length
+        # Only a received PDU clears it; ours is configured, never received.
+        assert length is not None  # noqa: S101
         config = ProtocolConfig(
             ul=ULConfig(
                 artim_timeout=self.acse_timeout,
-                max_pdu_length=local.maximum_length,
+                max_pdu_length=length,
                 report_transitions=self._handlers.has_handlers(evt.EVT_FSM_TRANSITION),
             ),
             sink_factory=make_sink_factory(self),
         )
+
+        def handle_event(event: object) -> None:
+            if isinstance(event, AssociationAccepted):
+                self._accepted_event = event  # its A-ASSOCIATE-AC, for _accepted
+            self._handle_event(event)
+
         self._protocol = AssociationProtocol(role, config)
         self._driver = AssociationDriver(
             self._protocol,
-            self._handle_event,
+            handle_event,
             name=self.name,
             idle_timeout=self._network_timeout,
             on_idle=self._on_idle,
@@ -279,6 +291,8 @@ class Association(CompositeServiceUser, NormalizedServiceUser):
         protocol = self._protocol
         assert driver is not None  # noqa: S101  (_start ran)
         assert protocol is not None  # noqa: S101
+        # PS3.8 7.1.1: the request primitive describes our end from now on.
+        self.requestor._negotiated(rq)  # noqa: SLF001  (the association fills its ends)
         self._report_pdu(rq, sent=True)
         driver.call(lambda: protocol.request(rq, time.monotonic()))
         try:
@@ -497,9 +511,11 @@ class Association(CompositeServiceUser, NormalizedServiceUser):
 
     def _requested(self, rq: A_ASSOCIATE_RQ) -> None:
         """Acceptor: run EVT_REQUESTED, the negotiation handlers, then answer."""
-        self.requestor.ae_title = rq.calling_ae_title
-        self.acceptor.ae_title = rq.called_ae_title
         self._report_pdu(rq, sent=False)
+        # PS3.8 7.1.1: the indication describes the requestor, already for
+        # EVT_REQUESTED handlers. Our acceptor keeps the server's AE title,
+        # whatever the peer called it (pynetdicom does the same).
+        self.requestor._negotiated(rq)  # noqa: SLF001  (the association fills its ends)
         self._trigger(evt.EVT_REQUESTED)
         protocol = self._protocol
         if protocol is None or protocol.state is not State.STA3:
@@ -548,10 +564,24 @@ class Association(CompositeServiceUser, NormalizedServiceUser):
             for cx in self.accepted_contexts
             if cx.context_id is not None
         }
+        event, self._accepted_event = self._accepted_event, None
+        if event is not None:
+            # The acceptance describes the acceptor; the AC does not repeat the
+            # abstract syntaxes (PS3.8 9.3.3.2), the negotiation knows them.
+            self.acceptor._negotiated(  # noqa: SLF001  (the association fills its ends)
+                event.ac,
+                abstract_syntaxes={
+                    cx.context_id: str(cx.abstract_syntax)
+                    for cx in outcome.contexts
+                    if cx.context_id is not None and cx.abstract_syntax is not None
+                },
+                common_extended=getattr(outcome, "sop_class_common_extended", None),
+            )
         peer = self.acceptor if self.is_requestor else self.requestor
-        peer.maximum_length = outcome.peer_maximum_length
-        peer.implementation_class_uid = outcome.peer_implementation_class_uid
-        peer.implementation_version_name = outcome.peer_implementation_version_name
+        if peer.implementation_class_uid is None:
+            # PS3.7 D.3.3.2 makes it mandatory, but nothing negotiated depends
+            # on it: tolerated (pynetdicom accepts such requests too).
+            _LOGGER.warning("The peer sent no Implementation Class UID (PS3.7 D.3.3.2)")
         self._set_addresses()
         self.is_established = True
         self._trigger(evt.EVT_ACCEPTED)
@@ -560,6 +590,8 @@ class Association(CompositeServiceUser, NormalizedServiceUser):
 
     def _rejected(self, rj: A_ASSOCIATE_RJ, *, by_peer: bool) -> None:
         self.is_rejected = True
+        # PS3.8 7.1.1.7: the rejection is the acceptor's answer, sent or received.
+        self.acceptor._negotiated(rj)  # noqa: SLF001  (the association fills its ends)
         self._report_pdu(rj, sent=not by_peer)
         self._trigger(evt.EVT_REJECTED)
         _resolve(self._established, value=False)

@@ -73,7 +73,8 @@ def test_titles_and_max_pdu_reach_the_peer(capsys):
 
     def on_accepted(event: evt.Event) -> None:
         seen["calling"] = event.assoc.requestor.ae_title
-        seen["called"] = event.assoc.acceptor.ae_title
+        # The Called AE Title as sent (acceptor.ae_title is our own title).
+        seen["called"] = event.assoc.requestor.primitive.called_ae_title
         seen["max_pdu"] = event.assoc.requestor.maximum_length
 
     with dicomnet_scp(handlers=[(evt.EVT_ACCEPTED, on_accepted)]) as peer:
