@@ -21,6 +21,7 @@ from pydicom.dataset import Dataset
 
 from dicomnet import events as evt
 from dicomnet._part10 import summarise_file_meta
+from dicomnet.services._bulk_data import WITHOUT_BULK_DATA_GET, without_bulk_data
 from dicomnet.services._qr_scp import (
     CANCEL,
     SUCCESS,
@@ -318,9 +319,14 @@ def _serve_get(respond: Responder, items: Iterator[object]) -> None:
     assoc, protocol = respond.assoc, respond.protocol
     priority = _priority(respond)
 
+    # PS3.4 Z.4.2.3: this SOP class sends the instances without bulk data.
+    strip = str(respond.request.AffectedSOPClassUID) == WITHOUT_BULK_DATA_GET
+
     def store(dataset: Dataset | str | os.PathLike[str]) -> Dataset:
         # PS3.4 C.4.3.1.2: the sub-operations keep the request's priority.
         msg_id = protocol.next_message_id()
+        if strip:
+            dataset = without_bulk_data(dataset)
         return send_c_store(assoc, dataset, msg_id=msg_id, priority=priority)
 
     _Retrieval(respond, _Tally(count), store, _GET).run(items)
