@@ -384,3 +384,31 @@ def test_acceptor_handles_association_indication_only_once(ae: FakeAE, server) -
     requestor.release()
     assert handler.names().count("AssociateIndication") == 1
     assert isinstance(handler.events[0], AssociateIndication)
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [[b"abc", b""], [b"", b"abc"], [b"ab", b"", b"c", b""], [b"", b""]],
+)
+def test_empty_buffers_among_the_parts_are_written_past(parts: list[bytes]) -> None:
+    # An empty data set is one empty PDV fragment: its buffer has no bytes,
+    # and a sendmsg loop that waited for it to be "sent" would spin forever.
+    left, right = socket.socketpair()
+    with left, right:
+        driver = AssociationDriver(UpperLayer(Role.REQUESTOR), Recorder(), name="parts")
+        done = threading.Event()
+
+        def send() -> None:
+            driver._send_parts(left, parts)
+            done.set()
+
+        worker = threading.Thread(target=send, daemon=True)
+        worker.start()
+        finished = done.wait(TIMEOUT)
+        driver.close()  # never started: releases its wake-up pair
+        assert finished, "sendmsg loop did not finish"
+        left.shutdown(socket.SHUT_WR)
+        received = b""
+        while chunk := right.recv(100):
+            received += chunk
+    assert received == b"".join(parts)

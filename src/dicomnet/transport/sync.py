@@ -574,7 +574,7 @@ class AssociationDriver:
                     self._wait_ready(sock, selectors.EVENT_WRITE, deadline)
                     continue
                 # Drop what went out; keep the unsent tail of a partial buffer.
-                while sent and sent >= len(views[0]):
+                while views and sent >= len(views[0]):
                     sent -= len(views.popleft())
                 if sent:
                     views[0] = views[0][sent:]
