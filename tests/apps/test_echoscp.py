@@ -14,7 +14,7 @@ from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from dicomnet import AE
 from dicomnet.apps import echoscp, echoscu
-from dicomnet.apps._common import app_logging
+from dicomnet.apps._common import app_logging, sigterm_interrupts
 from dicomnet.sop_class import Verification
 
 from .conftest import LOOPBACK, TIMEOUT, echoscp_process
@@ -192,7 +192,7 @@ def test_start_outside_the_main_thread_leaves_signals_alone():
     result = {}
 
     def worker() -> None:
-        with echoscp._sigterm_interrupts():
+        with sigterm_interrupts():
             result["handler"] = signal.getsignal(signal.SIGTERM)
 
     before = signal.getsignal(signal.SIGTERM)

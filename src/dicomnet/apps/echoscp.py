@@ -15,11 +15,8 @@ port cannot be listened on.
 from __future__ import annotations
 
 import logging
-import signal
 import sys
-import threading
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Final, NoReturn
+from typing import TYPE_CHECKING, Any, Final
 
 from pydicom.uid import (
     DeflatedExplicitVRLittleEndian,
@@ -31,26 +28,24 @@ from pydicom.uid import (
 from dicomnet import AE, evt
 from dicomnet.apps._common import (
     EXIT_CONNECTION,
-    EXIT_OK,
     AppError,
     add_general_options,
     add_timeout_options,
     add_tls_options,
     ae_title,
-    app_logging,
     describe_reject,
     make_parser,
     port_number,
     positive_count,
-    run_parser,
     server_tls,
 )
+from dicomnet.apps._runner import run_app, serve_until_interrupted
 from dicomnet.sop_class import Verification
 from dicomnet.ul.pdu import A_ASSOCIATE_RJ
 
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Sequence
 
     from dicomnet.association import Association
     from dicomnet.transport import ThreadedAssociationServer
@@ -241,28 +236,6 @@ def start(options: argparse.Namespace) -> tuple[AE, ThreadedAssociationServer]:
     return ae, server
 
 
-def _interrupt(signum: int, frame: object) -> NoReturn:
-    del signum, frame
-    raise KeyboardInterrupt
-
-
-@contextmanager
-def _sigterm_interrupts() -> Iterator[None]:
-    """Make SIGTERM interrupt like Ctrl-C, so both stop the SCP cleanly.
-
-    Only the main thread may set signal handlers; elsewhere (an embedding
-    program) nothing changes.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def serve(options: argparse.Namespace) -> int:
     """Run the SCP until SIGINT or SIGTERM; return the exit status.
 
@@ -271,19 +244,7 @@ def serve(options: argparse.Namespace) -> int:
     AppError
         As :func:`start`.
     """
-    with _sigterm_interrupts():
-        ae: AE | None = None
-        try:
-            ae, _server = start(options)
-            # Nothing sets it: the wait ends with the KeyboardInterrupt that
-            # SIGINT, or SIGTERM through _interrupt, raises in this thread.
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            _LOGGER.info("Interrupted: shutting down")
-        finally:
-            if ae is not None:
-                ae.shutdown()
-    return EXIT_OK
+    return serve_until_interrupted(lambda: start(options)[0], logger=_LOGGER)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -299,15 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         The exit status: 0 once interrupted, else why it could not start.
     """
-    parsed = run_parser(build_parser(), None if argv is None else list(argv))
-    if isinstance(parsed, int):
-        return parsed
-    with app_logging(parsed, default="info"):
-        try:
-            return serve(parsed)
-        except AppError as exc:
-            _LOGGER.error("%s", exc)  # noqa: TRY400  (a one-line report, no traceback)
-            return exc.status
+    return run_app(build_parser, serve, argv, logger=_LOGGER, default_level="info")
 
 
 if __name__ == "__main__":

@@ -44,16 +44,15 @@ from dicomnet.apps._common import (
     add_timeout_options,
     add_tls_options,
     ae_title,
-    app_logging,
     client_tls,
     describe_abort,
     describe_reject,
     make_parser,
     port_number,
     positive_count,
-    run_parser,
     timeout,
 )
+from dicomnet.apps._runner import run_app
 from dicomnet.sop_class import Verification
 from dicomnet.status import VERIFICATION_SERVICE_CLASS_STATUS
 from dicomnet.ul.pdu import A_ABORT, A_ASSOCIATE_RJ
@@ -328,15 +327,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         The exit status (see the module's documentation).
     """
-    parsed = run_parser(build_parser(), None if argv is None else list(argv))
-    if isinstance(parsed, int):
-        return parsed
-    with app_logging(parsed, default="warn"):
-        try:
-            return run(parsed)
-        except AppError as exc:
-            _LOGGER.error("%s", exc)  # noqa: TRY400  (a one-line report, no traceback)
-            return exc.status
+    return run_app(build_parser, run, argv, logger=_LOGGER, default_level="warn")
 
 
 if __name__ == "__main__":

@@ -67,9 +67,7 @@ from dicomnet.apps._common import (
     add_general_options,
     add_timeout_options,
     add_tls_options,
-    app_logging,
     make_parser,
-    run_parser,
 )
 from dicomnet.apps._query import (
     MODELS,
@@ -81,6 +79,7 @@ from dicomnet.apps._query import (
     describe_status,
     dump,
 )
+from dicomnet.apps._runner import run_app
 from dicomnet.status import (
     MODALITY_WORKLIST_SERVICE_CLASS_STATUS,
     QR_FIND_SERVICE_CLASS_STATUS,
@@ -323,15 +322,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         The exit status (see the module's documentation).
     """
-    parsed = run_parser(build_parser(), None if argv is None else list(argv))
-    if isinstance(parsed, int):
-        return parsed
-    with app_logging(parsed, default="warn"):
-        try:
-            return run(parsed)
-        except AppError as exc:
-            _LOGGER.error("%s", exc)  # noqa: TRY400  (a one-line report, no traceback)
-            return exc.status
+    return run_app(build_parser, run, argv, logger=_LOGGER, default_level="warn")
 
 
 if __name__ == "__main__":

@@ -77,9 +77,7 @@ from dicomnet.apps._common import (
     add_general_options,
     add_timeout_options,
     add_tls_options,
-    app_logging,
     make_parser,
-    run_parser,
 )
 from dicomnet.apps._progress import add_progress_options, progress_wanted
 from dicomnet.apps._query import (
@@ -91,6 +89,7 @@ from dicomnet.apps._query import (
     describe_status,
     dump,
 )
+from dicomnet.apps._runner import run_app
 from dicomnet.apps.storescp import chunked_receiving, instance_filename
 from dicomnet.status import QR_GET_SERVICE_CLASS_STATUS, code_to_category
 
@@ -652,15 +651,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         The exit status (see the module's documentation).
     """
-    parsed = run_parser(build_parser(), None if argv is None else list(argv))
-    if isinstance(parsed, int):
-        return parsed
-    with app_logging(parsed, default="warn"):
-        try:
-            return run(parsed)
-        except AppError as exc:
-            _LOGGER.error("%s", exc)  # noqa: TRY400  (a one-line report, no traceback)
-            return exc.status
+    return run_app(build_parser, run, argv, logger=_LOGGER, default_level="warn")
 
 
 if __name__ == "__main__":

@@ -56,13 +56,12 @@ from dicomnet.apps._common import (
     add_timeout_options,
     add_tls_options,
     ae_title,
-    app_logging,
     make_parser,
     port_number,
-    run_parser,
 )
 from dicomnet.apps._progress import add_progress_options
 from dicomnet.apps._query import MODELS, add_query_options, build_identifiers
+from dicomnet.apps._runner import run_app
 from dicomnet.apps.getscu import (
     InstanceWriter,
     Retrieval,
@@ -294,15 +293,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         The exit status (see the module's documentation).
     """
-    parsed = run_parser(build_parser(), None if argv is None else list(argv))
-    if isinstance(parsed, int):
-        return parsed
-    with app_logging(parsed, default="warn"):
-        try:
-            return run(parsed)
-        except AppError as exc:
-            _LOGGER.error("%s", exc)  # noqa: TRY400  (a one-line report, no traceback)
-            return exc.status
+    return run_app(build_parser, run, argv, logger=_LOGGER, default_level="warn")
 
 
 if __name__ == "__main__":

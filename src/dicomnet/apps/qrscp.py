@@ -40,7 +40,6 @@ from __future__ import annotations
 import logging
 import sqlite3
 import sys
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -54,21 +53,17 @@ from dicomnet import (
 )
 from dicomnet.apps._common import (
     EXIT_CONNECTION,
-    EXIT_OK,
     EXIT_USAGE,
     AppError,
     add_general_options,
     add_timeout_options,
     add_tls_options,
     ae_title,
-    app_logging,
     describe_reject,
     make_parser,
     port_number,
     positive_count,
-    run_parser,
     server_tls,
-    sigterm_interrupts,
 )
 from dicomnet.apps._qrscp_config import (
     ConfigError,
@@ -77,6 +72,7 @@ from dicomnet.apps._qrscp_config import (
     move_destination,
 )
 from dicomnet.apps._qrscp_handlers import ArchiveHandlers, peer_name
+from dicomnet.apps._runner import run_app, serve_until_interrupted
 from dicomnet.apps.storescp import chunked_receiving
 from dicomnet.archive import Archive
 from dicomnet.sop_class import (
@@ -431,19 +427,8 @@ def serve(options: argparse.Namespace) -> int:
     AppError
         As :func:`start`.
     """
-    with sigterm_interrupts(), chunked_receiving(options.chunked):
-        running: QueryRetrieveServer | None = None
-        try:
-            running = start(options)
-            # Nothing sets it: the wait ends with the KeyboardInterrupt that
-            # SIGINT, or SIGTERM through sigterm_interrupts, raises here.
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            _LOGGER.info("Interrupted: shutting down")
-        finally:
-            if running is not None:
-                running.shutdown()
-    return EXIT_OK
+    with chunked_receiving(options.chunked):
+        return serve_until_interrupted(lambda: start(options), logger=_LOGGER)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -459,15 +444,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         The exit status: 0 once interrupted, else why it could not start.
     """
-    parsed = run_parser(build_parser(), None if argv is None else list(argv))
-    if isinstance(parsed, int):
-        return parsed
-    with app_logging(parsed, default="warn"):
-        try:
-            return serve(parsed)
-        except AppError as exc:
-            _LOGGER.error("%s", exc)  # noqa: TRY400  (a one-line report, no traceback)
-            return exc.status
+    return run_app(build_parser, serve, argv, logger=_LOGGER, default_level="warn")
 
 
 if __name__ == "__main__":

@@ -40,7 +40,6 @@ import os
 import shutil
 import sys
 import tempfile
-import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Final
@@ -57,22 +56,19 @@ from dicomnet import (
 )
 from dicomnet.apps._common import (
     EXIT_CONNECTION,
-    EXIT_OK,
     EXIT_USAGE,
     AppError,
     add_general_options,
     add_timeout_options,
     add_tls_options,
     ae_title,
-    app_logging,
     describe_reject,
     make_parser,
     port_number,
     positive_count,
-    run_parser,
     server_tls,
-    sigterm_interrupts,
 )
+from dicomnet.apps._runner import run_app, serve_until_interrupted
 from dicomnet.sop_class import Verification
 from dicomnet.ul.pdu import A_ASSOCIATE_RJ
 
@@ -585,19 +581,8 @@ def serve(options: argparse.Namespace) -> int:
     """
     # Spooling what --ignore throws away would only cost disk writes.
     chunked = options.chunked and not options.ignore
-    with sigterm_interrupts(), chunked_receiving(chunked):
-        ae: AE | None = None
-        try:
-            ae, _server = start(options)
-            # Nothing sets it: the wait ends with the KeyboardInterrupt that
-            # SIGINT, or SIGTERM through sigterm_interrupts, raises here.
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            _LOGGER.info("Interrupted: shutting down")
-        finally:
-            if ae is not None:
-                ae.shutdown()
-    return EXIT_OK
+    with chunked_receiving(chunked):
+        return serve_until_interrupted(lambda: start(options)[0], logger=_LOGGER)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -613,15 +598,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         The exit status: 0 once interrupted, else why it could not start.
     """
-    parsed = run_parser(build_parser(), None if argv is None else list(argv))
-    if isinstance(parsed, int):
-        return parsed
-    with app_logging(parsed, default="warn"):
-        try:
-            return serve(parsed)
-        except AppError as exc:
-            _LOGGER.error("%s", exc)  # noqa: TRY400  (a one-line report, no traceback)
-            return exc.status
+    return run_app(build_parser, serve, argv, logger=_LOGGER, default_level="warn")
 
 
 if __name__ == "__main__":
