@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from dicomnet.dimse.primitives import C_CANCEL, C_ECHO, C_FIND, C_GET, C_MOVE, C_STORE
 from dicomnet.errors import LocalProtocolError
 from dicomnet.services._respond import send_response
+from dicomnet.services.normalized import NORMALIZED_REQUESTS, answer_normalized
 from dicomnet.services.query_retrieve import answer_c_find, answer_c_get, answer_c_move
 from dicomnet.services.storage import answer_c_store
 from dicomnet.services.verification import answer_c_echo
@@ -62,6 +63,9 @@ def dispatch_request(
     elif isinstance(request, C_GET):
         answer_c_get(assoc, protocol, message)
     # -- end Query/Retrieve --
+    # -- the DIMSE-N services (PS3.7 10; services/normalized.py) --
+    elif isinstance(request, NORMALIZED_REQUESTS):
+        answer_normalized(assoc, protocol, message)
     elif isinstance(request, C_CANCEL):
         # Dispatched only when no service runs: the request it names is over
         # (or never was). Forget it, or a later request reusing that Message
