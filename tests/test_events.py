@@ -528,3 +528,25 @@ def test_notification_bindings_are_unique_in_order(handlers):
         reg.bind(evt.EVT_DATA_RECV, handler)
     expected = list(dict.fromkeys(handlers))
     assert [h for h, _ in reg.get_handlers(evt.EVT_DATA_RECV)] == expected
+
+
+def test_update_copies_only_what_is_explicitly_bound() -> None:
+    def notify(_event: evt.Event, *_args: object) -> None:
+        return None
+
+    def echo(_event: evt.Event) -> int:
+        return 0
+
+    def store(_event: evt.Event) -> int:
+        return 0
+
+    server = evt.HandlerRegistry()
+    server.bind(evt.EVT_CONN_OPEN, notify, ["x"])
+    server.bind(evt.EVT_C_ECHO, echo)
+    assoc = evt.HandlerRegistry()
+    assoc.bind(evt.EVT_C_STORE, store)  # the association's own
+    assoc.update(server)
+    assert assoc.get_handlers(evt.EVT_CONN_OPEN) == [(notify, ["x"])]
+    assert assoc.get_handlers(evt.EVT_C_ECHO) == (echo, None)
+    # Not bound on the server: the association's binding stays.
+    assert assoc.get_handlers(evt.EVT_C_STORE) == (store, None)

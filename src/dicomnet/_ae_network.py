@@ -236,9 +236,8 @@ class NetworkMixin:
         assoc.server = server
         registry = server.handlers
         if registry is not None:
-            for event in registry.get_events():
-                for handler, args in _bindings(registry.get_handlers(event)):
-                    assoc.bind(event, handler, args)
+            # Before the association starts: nothing to tell its core yet.
+            assoc._handlers.update(registry)  # noqa: SLF001  (its own registry)
         assoc.acceptor.ae_title = server.ae_title
         assoc.acceptor.maximum_length = self.maximum_pdu_size
         assoc.acceptor.implementation_class_uid = self.implementation_class_uid
@@ -333,13 +332,6 @@ def _storage_transfer_syntaxes(supported: Sequence[PresentationContext]) -> list
         if cx.abstract_syntax is not None and _is_storage(cx.abstract_syntax):
             syntaxes.update(dict.fromkeys(str(ts) for ts in cx.transfer_syntax))
     return list(syntaxes) or list(DEFAULT_TRANSFER_SYNTAXES)
-
-
-def _bindings(found: Any) -> list[tuple[Any, Any]]:  # noqa: ANN401
-    """Normalise ``get_handlers`` (a list, or one pair for intervention events)."""
-    if isinstance(found, tuple):
-        return [found]
-    return list(found)
 
 
 def _peer_address(addr: object, port: object) -> tuple[Any, ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from pydicom import config
 from pydicom.uid import UID
 
 from dicomnet import _config
@@ -53,6 +54,15 @@ _U32_MAX: Final = 0xFFFF_FFFF
 # -- checks shared by the setters ----------------------------------------------------
 
 
+def _received(value: str) -> UID:
+    """Return a UID already checked (by our validators or the PDU codec).
+
+    pydicom's own check costs ~3 us a UID and warns about values the
+    configured validators chose to allow.
+    """
+    return UID(value, validation_mode=config.IGNORE)
+
+
 def check_uid(value: object, name: str) -> UID | None:
     """Return ``value`` as a UID (``None`` kept), checked by ``VALIDATORS["UI"]``."""
     if value is None:
@@ -66,7 +76,7 @@ def check_uid(value: object, name: str) -> UID | None:
     ok, reason = _config.VALIDATORS["UI"](value)
     if not ok:
         raise ValueError(f"Invalid '{name}' value '{value}' - {reason}")
-    return UID(value)
+    return _received(value)
 
 
 def check_ae_title(value: object, name: str) -> str:
@@ -217,7 +227,7 @@ class ImplementationClassUIDNotification(Primitive):
         primitive = cls()
         # The peer's UID is taken as sent: the codec checked its syntax, and
         # refusing an odd identifier here would only hide it from the user.
-        primitive._implementation_class_uid = UID(item.implementation_class_uid)
+        primitive._implementation_class_uid = _received(item.implementation_class_uid)
         return primitive
 
 
@@ -431,7 +441,7 @@ class SCP_SCU_RoleSelectionNegotiation(Primitive):  # noqa: N801  (pynetdicom na
         SCP_SCU_RoleSelectionNegotiation
         """
         primitive = cls()
-        primitive._sop_class_uid = UID(item.sop_class_uid)
+        primitive._sop_class_uid = _received(item.sop_class_uid)
         primitive.scu_role = item.scu_role
         primitive.scp_role = item.scp_role
         return primitive
@@ -498,7 +508,7 @@ class SOPClassExtendedNegotiation(Primitive):
         SOPClassExtendedNegotiation
         """
         primitive = cls()
-        primitive._sop_class_uid = UID(item.sop_class_uid)
+        primitive._sop_class_uid = _received(item.sop_class_uid)
         primitive.service_class_application_information = bytes(
             item.service_class_application_information
         )
@@ -585,10 +595,10 @@ class SOPClassCommonExtendedNegotiation(Primitive):
         SOPClassCommonExtendedNegotiation
         """
         primitive = cls()
-        primitive._sop_class_uid = UID(item.sop_class_uid)
-        primitive._service_class_uid = UID(item.service_class_uid)
+        primitive._sop_class_uid = _received(item.sop_class_uid)
+        primitive._service_class_uid = _received(item.service_class_uid)
         primitive._related_general_sop_class_identification = [
-            UID(uid) for uid in item.related_general_sop_class_identification
+            _received(uid) for uid in item.related_general_sop_class_identification
         ]
         return primitive
 

@@ -21,6 +21,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
+from pydicom import config
 from pydicom.dataset import Dataset
 from pydicom.uid import UID
 
@@ -559,7 +560,9 @@ class Association(CompositeServiceUser, NormalizedServiceUser):
         # Built once: events of every message on a context carry the same tuple.
         self._context_tuples = {
             cx.context_id: PresentationContextTuple(
-                cx.context_id, UID(cx.abstract_syntax or ""), UID(cx.transfer_syntax[0])
+                cx.context_id,
+                UID(cx.abstract_syntax or "", validation_mode=config.IGNORE),
+                UID(cx.transfer_syntax[0], validation_mode=config.IGNORE),
             )
             for cx in self.accepted_contexts
             if cx.context_id is not None

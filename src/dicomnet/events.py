@@ -206,6 +206,19 @@ class HandlerRegistry:
         other._interventions = dict(self._interventions)
         return other
 
+    def update(self, other: HandlerRegistry) -> None:
+        """Bind here what is explicitly bound in ``other`` (not its defaults).
+
+        A server's bindings reach each new association this way: copying every
+        event ``get_events()`` lists would re-bind the default intervention
+        handlers the association already has, 15 binds per association.
+        """
+        for notification, bindings in other._notifications.items():
+            for handler, args in bindings:
+                self.bind(notification, handler, args)
+        for intervention, (handler, args) in other._interventions.items():
+            self.bind(intervention, handler, args)
+
     def bind(
         self, event: EventType, handler: EventHandlerType, args: HandlerArgType = None
     ) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Final
 
+from pydicom import config
 from pydicom.uid import UID
 
 from dicomnet._negotiation_items import (
@@ -440,7 +441,8 @@ class A_ASSOCIATE(Primitive):  # noqa: N801  (PS3.8 name)
         primitive._called_ae_title = pdu.called_ae_title
         primitive._calling_ae_title = pdu.calling_ae_title
         primitive._application_context_name = UID(
-            pdu.application_context.application_context_name
+            pdu.application_context.application_context_name,
+            validation_mode=config.IGNORE,  # as received: the codec checked it
         )
         subs = (primitive_from_item(sub) for sub in pdu.user_information.sub_items)
         primitive._user_information = [sub for sub in subs if sub is not None]
