@@ -829,3 +829,19 @@ def test_cancel_during_move_stops_the_sub_operations(
     assert counts(final) == (3 - done, done, 0, 0)
     assert identifier is not None
     assert len(store.received) == done
+
+
+def test_an_empty_identifier_gets_its_answer(scp_ae: AE, scu_ae: AE) -> None:
+    # An empty data set is one empty PDV fragment; it once made the driver's
+    # sendmsg loop spin, and the response never left.
+    def on_find(event: Any) -> Iterator[tuple[int, Dataset | None]]:
+        assert len(event.identifier) == 0
+        yield 0xA900, None
+
+    got = exchange(
+        scp_ae,
+        scu_ae,
+        (evt.EVT_C_FIND, on_find),
+        lambda assoc: assoc.send_c_find(Dataset(), FIND),
+    )
+    assert codes(got) == [0xA900]

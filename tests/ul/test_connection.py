@@ -555,6 +555,20 @@ def test_oversized_request_in_sta2(clock, drive, pdus):
 # -- the plumbing --------------------------------------------------------------------
 
 
+def test_transition_reports_can_be_switched_on_mid_association(clock, pdus):
+    ul = UpperLayer(Role.ACCEPTOR)
+    assert ul.report_transitions is False
+    ul.transport_connected(clock.now)
+    assert Driver.drain(ul) == []  # Sta1 -> Sta2 went unreported
+    ul.report_transitions = True
+    assert ul.report_transitions is True
+    ul.receive_data(pdus.wire(pdus.rq()), clock.now)
+    events = [e for e in Driver.drain(ul) if isinstance(e, StateTransition)]
+    assert [(e.current_state, e.next_state) for e in events] == [
+        (State.STA2, State.STA3)
+    ]
+
+
 def test_state_transitions_are_reported_in_order(clock, pdus):
     ul = UpperLayer(Role.ACCEPTOR, ULConfig(report_transitions=True))
     ul.transport_connected(clock.now)
