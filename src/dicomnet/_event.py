@@ -6,7 +6,6 @@ import zlib
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
-from struct import Struct
 from typing import Any, Final
 
 from pydicom.dataset import Dataset, FileMetaDataset
@@ -26,7 +25,7 @@ from dicomnet._event_types import (
     EVT_N_SET,
     EventType,
 )
-from dicomnet._part10 import build_file_meta, file_header
+from dicomnet._part10 import build_file_meta, data_set_offset, file_header
 from dicomnet.dimse.parts import FragmentedBytesIO
 
 __all__ = ["Event"]
@@ -35,11 +34,6 @@ __all__ = ["Event"]
 
 _STORE: Final = frozenset({EVT_C_STORE})
 _QUERY_RETRIEVE: Final = frozenset({EVT_C_FIND, EVT_C_GET, EVT_C_MOVE})
-# PS3.10 7.1: the File Meta Information Group Length element of a Part 10
-# file, after the 128-byte preamble and "DICM": tag (4), VR (2), length (2),
-# then the UL value giving the length of the rest of group 0002.
-_PREAMBLE_AND_PREFIX: Final = 132
-_GROUP_LENGTH_ELEMENT: Final = Struct("<HH2sHL")
 _DEFLATED: Final = UID(DeflatedExplicitVRLittleEndian)
 
 
@@ -281,13 +275,4 @@ def _read_all(value: object) -> bytes:
 
 def _strip_meta(data: bytes) -> bytes:
     """Return the data set of a Part 10 file, after its File Meta Information."""
-    # PS3.10 7.1: preamble, "DICM", then group 0002, whose first element is
-    # its group length (explicit VR little endian, Type 1).
-    if data[128:_PREAMBLE_AND_PREFIX] != b"DICM":
-        return data  # not Part 10: the raw data set itself
-    group, element, _vr, _length, value = _GROUP_LENGTH_ELEMENT.unpack_from(
-        data, _PREAMBLE_AND_PREFIX
-    )
-    if (group, element) != (0x0002, 0x0000):
-        raise ValueError("File Meta Information Group Length is missing")
-    return data[_PREAMBLE_AND_PREFIX + _GROUP_LENGTH_ELEMENT.size + value :]
+    return data[data_set_offset(data) :]

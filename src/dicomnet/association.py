@@ -64,7 +64,7 @@ if TYPE_CHECKING:
     from dicomnet.dimse.connection import DimseMessage
     from dicomnet.dimse.primitives import DimsePrimitive
     from dicomnet.presentation import PresentationContext
-    from dicomnet.ul.pdu import A_ASSOCIATE_RJ, A_ASSOCIATE_RQ
+    from dicomnet.ul.pdu import A_ASSOCIATE_AC, A_ASSOCIATE_RJ, A_ASSOCIATE_RQ
 
 __all__ = ["Association", "ServiceUser"]
 
@@ -105,9 +105,6 @@ class Association(CompositeServiceUser, NormalizedServiceUser):
         self.network_timeout_response = "A-ABORT"
         self.requestor = ServiceUser(self, MODE_REQUESTOR)
         self.acceptor = ServiceUser(self, MODE_ACCEPTOR)
-        # The AssociationAccepted event being handled: _accepted reads the
-        # A-ASSOCIATE-AC from it to fill in the acceptor's end.
-        self._accepted_event: AssociationAccepted | None = None
         self.name = f"{mode.capitalize()}Thread@{datetime.now():%Y%m%d%H%M%S}"  # noqa: DTZ005
         self.server: Any = None
         self._handlers = evt.HandlerRegistry()
@@ -255,15 +252,10 @@ class Association(CompositeServiceUser, NormalizedServiceUser):
             sink_factory=make_sink_factory(self),
         )
 
-        def handle_event(event: object) -> None:
-            if isinstance(event, AssociationAccepted):
-                self._accepted_event = event  # its A-ASSOCIATE-AC, for _accepted
-            self._handle_event(event)
-
         self._protocol = AssociationProtocol(role, config)
         self._driver = AssociationDriver(
             self._protocol,
-            handle_event,
+            self._handle_event,
             name=self.name,
             idle_timeout=self._network_timeout,
             on_idle=self._on_idle,
@@ -488,7 +480,7 @@ class Association(CompositeServiceUser, NormalizedServiceUser):
         elif isinstance(event, AssociationAccepted):
             if self.is_requestor:
                 self._report_pdu(event.ac, sent=False)
-            self._accepted(event.outcome)
+            self._accepted(event.outcome, event.ac)
         elif isinstance(event, AssociationRejected):
             self._rejected(event.rj, by_peer=event.by_peer)
         elif isinstance(event, ReleaseRequested):
@@ -555,7 +547,9 @@ class Association(CompositeServiceUser, NormalizedServiceUser):
         self._trigger(evt.EVT_RELEASED)
         self._fail_pending()
 
-    def _accepted(self, outcome: AcceptorOutcome | RequestorOutcome) -> None:
+    def _accepted(
+        self, outcome: AcceptorOutcome | RequestorOutcome, ac: A_ASSOCIATE_AC
+    ) -> None:
         self._contexts = sorted(outcome.contexts, key=lambda cx: cx.context_id or 0)
         # Built once: events of every message on a context carry the same tuple.
         self._context_tuples = {
@@ -567,19 +561,17 @@ class Association(CompositeServiceUser, NormalizedServiceUser):
             for cx in self.accepted_contexts
             if cx.context_id is not None
         }
-        event, self._accepted_event = self._accepted_event, None
-        if event is not None:
-            # The acceptance describes the acceptor; the AC does not repeat the
-            # abstract syntaxes (PS3.8 9.3.3.2), the negotiation knows them.
-            self.acceptor._negotiated(  # noqa: SLF001  (the association fills its ends)
-                event.ac,
-                abstract_syntaxes={
-                    cx.context_id: str(cx.abstract_syntax)
-                    for cx in outcome.contexts
-                    if cx.context_id is not None and cx.abstract_syntax is not None
-                },
-                common_extended=getattr(outcome, "sop_class_common_extended", None),
-            )
+        # The acceptance describes the acceptor; the AC does not repeat the
+        # abstract syntaxes (PS3.8 9.3.3.2), the negotiation knows them.
+        self.acceptor._negotiated(  # noqa: SLF001  (the association fills its ends)
+            ac,
+            abstract_syntaxes={
+                cx.context_id: str(cx.abstract_syntax)
+                for cx in outcome.contexts
+                if cx.context_id is not None and cx.abstract_syntax is not None
+            },
+            common_extended=getattr(outcome, "sop_class_common_extended", None),
+        )
         peer = self.acceptor if self.is_requestor else self.requestor
         if peer.implementation_class_uid is None:
             # PS3.7 D.3.3.2 makes it mandatory, but nothing negotiated depends

@@ -57,9 +57,6 @@ _LOGGER = logging.getLogger(__name__)
 OUT_OF_RESOURCES: Final = 0xA700
 #: The handler failed ("Cannot understand", C000-CFFF; pynetdicom's code).
 STORE_HANDLER_FAILURE: Final = 0xC211
-# Enough of a Part 10 file to find where its data set starts: preamble,
-# prefix and the group length element (PS3.10 7.1).
-_HEAD: Final = 144
 # Enough to hold the whole File Meta Information of nearly every file.
 _META_HEAD: Final = 4096
 # Uncompressed transfer syntaxes a data set can be re-encoded into by pydicom,
@@ -114,36 +111,43 @@ def _from_file(
     path: str | os.PathLike[str],
 ) -> tuple[int, str, str, bytes | BinaryIO]:
     """Context, UIDs and data of a Part 10 file: from disk if its syntax fits."""
-    with open(path, "rb") as file:  # noqa: PTH123  (a str or PathLike)
-        summary = summarise_file_meta(file.read(_META_HEAD))
-    if summary is None:
-        # Unusual meta (more than 4 KiB, odd elements): pydicom reads it.
-        meta = read_file_meta_info(path)
-        try:
-            summary = FileMetaSummary(
-                str(meta.MediaStorageSOPClassUID),
-                str(meta.MediaStorageSOPInstanceUID),
-                str(meta.TransferSyntaxUID),
-                -1,
-            )
-        except AttributeError as exc:
-            raise AttributeError(
-                f"The file meta of '{path}' lacks an element C-STORE needs: {exc}"
-            ) from exc
-    sop_class, sop_instance, syntax, offset = summary
-    context_id = assoc._find_context(sop_class, syntax)  # noqa: SLF001
-    if context_id is None:
-        if _config.STORE_SEND_CHUNKED_DATASET:
-            # The file is sent as stored or not at all (pynetdicom's contract).
-            assoc._context_for(sop_class, syntax)  # noqa: SLF001  (raises ValueError)
-        return _from_dataset(assoc, dcmread(path))
-    file = open(path, "rb")  # noqa: SIM115, PTH123  (closed once sent)
+    file = open(path, "rb")  # noqa: SIM115, PTH123  (closed once sent, or below)
     try:
-        file.seek(offset if offset >= 0 else data_set_offset(file.read(_HEAD)))
+        head = file.read(_META_HEAD)
+        sop_class, sop_instance, syntax, offset = _file_meta(path, head)
+        context_id = assoc._find_context(sop_class, syntax)  # noqa: SLF001
+        if context_id is not None:
+            # One open file: its data set is read as it is sent.
+            file.seek(offset if offset >= 0 else data_set_offset(head))
+            return context_id, sop_class, sop_instance, file
     except BaseException:
         file.close()
         raise
-    return context_id, sop_class, sop_instance, file
+    file.close()
+    if _config.STORE_SEND_CHUNKED_DATASET:
+        # The file is sent as stored or not at all (pynetdicom's contract).
+        assoc._context_for(sop_class, syntax)  # noqa: SLF001  (raises ValueError)
+    return _from_dataset(assoc, dcmread(path))
+
+
+def _file_meta(path: str | os.PathLike[str], head: bytes) -> FileMetaSummary:
+    """Return the UIDs and data set offset of a file, from ``head`` if it can."""
+    summary = summarise_file_meta(head)
+    if summary is not None:
+        return summary
+    # Unusual meta (more than 4 KiB, odd elements): pydicom reads it.
+    meta = read_file_meta_info(path)
+    try:
+        return FileMetaSummary(
+            str(meta.MediaStorageSOPClassUID),
+            str(meta.MediaStorageSOPInstanceUID),
+            str(meta.TransferSyntaxUID),
+            -1,
+        )
+    except AttributeError as exc:
+        raise AttributeError(
+            f"The file meta of '{path}' lacks an element C-STORE needs: {exc}"
+        ) from exc
 
 
 def _from_dataset(
