@@ -146,3 +146,41 @@ def test_status_add():
         Status.add("not an identifier", 0xC0DF)
     with pytest.raises(ValueError, match="0xFFFF"):
         Status.add("TOO_BIG", 0x10000)
+
+
+def test_tables_are_the_generated_ones():
+    # dicomnet.status re-exports what tools/gen_status.py generates.
+    from dicomnet import _status_tables
+
+    for name in TABLES:
+        assert getattr(status, name) is getattr(_status_tables, name), name
+    assert status.StatusTable is _status_tables.StatusTable
+    assert status.StatusTable == dict[int, tuple[str, str]]
+
+
+def test_a_later_row_overrides_an_earlier_one():
+    s = status
+    # A service table refines a general code...
+    assert s.GENERAL_STATUS[0x0110] == ("Failure", "Processing failure")
+    assert s.PROCEDURE_STEP_STATUS[0x0110] == (
+        "Failure",
+        "Performed Procedure Step Object may no longer be updated",
+    )
+    assert s.QR_GET_SERVICE_CLASS_STATUS[0xFE00] == (
+        "Cancel",
+        "Sub-operations terminated due to Cancel",
+    )
+    # ... and dicomnet's handler codes refine PS3.4's Cxxx range.
+    assert s.STORAGE_SERVICE_CLASS_STATUS[0xC005] == (
+        "Failure",
+        "Error: cannot understand",
+    )
+    assert s.STORAGE_SERVICE_CLASS_STATUS[0xC211] == (
+        "Failure",
+        "Unhandled exception in the C-STORE handler",
+    )
+    # A code-range row covers its whole range and nothing more.
+    storage = s.STORAGE_SERVICE_CLASS_STATUS
+    assert storage.keys() & range(0xA700, 0xA800) == set(range(0xA700, 0xA800))
+    assert 0xA800 not in storage
+    assert 0xA6FF not in storage
