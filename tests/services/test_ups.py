@@ -111,10 +111,10 @@ class Watcher:
 
 
 class Setup:
-    def __init__(self) -> None:
+    def __init__(self, **options: Any) -> None:
         self.watchers = {title: Watcher(title) for title in ("A_WATCHER", "Z_SENTINEL")}
         peers = {title: w.address for title, w in self.watchers.items()}
-        self.server = ups.UPSServer(peers=peers)
+        self.server = ups.UPSServer(peers=peers, **options)
         self.scp = AE("UPS_SCP")
         for uid in (*ALL, ModalityPerformedProcedureStep):
             self.scp.add_supported_context(uid, scu_role=True, scp_role=True)
@@ -449,12 +449,6 @@ def test_progress_updates_are_reported(setup: Setup) -> None:
             "1.2.3.999",
             0xC307,
             id="unknown-ups",
-        ),
-        pytest.param(
-            reply(ReceivingAE="A_WATCHER", DeletionLock="FALSE"),
-            "1.2.840.10008.5.1.4.34.5.1",
-            0xC307,
-            id="filtered-global-unsupported",
         ),
     ],
 )

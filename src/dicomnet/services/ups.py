@@ -15,7 +15,9 @@ N-ACTIONs; the rest is ``Association.send_n_create/set/get`` and
 
 SCP side: :class:`UPSServer` keeps a worklist in memory and implements the
 behaviour of CC.2 for all five SOP classes, event delivery included; bind
-``server.handlers()`` (its C-FIND handler included).
+``server.handlers()`` (its C-FIND handler included). The subscription states
+live in :mod:`~dicomnet.services._ups_subscriptions`, the event reports are
+built by :mod:`~dicomnet.services._ups_events`.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from pydicom.dataset import Dataset
 from pydicom.uid import UID, generate_uid
 
 from dicomnet import events as evt
+from dicomnet.services import _ups_events as reports
 from dicomnet.services import _ups_rules as rules
 from dicomnet.services._matching import identifier_for, matches
 from dicomnet.services._n_common import (
@@ -41,6 +44,20 @@ from dicomnet.services._n_common import (
     select_attributes,
 )
 from dicomnet.services._n_scp import call_after_response
+from dicomnet.services._ups_scu import (
+    CHANGE_STATE,
+    FILTERED_GLOBAL_SUBSCRIPTION,
+    REQUEST_CANCEL,
+    SUBSCRIBE,
+    SUSPEND_GLOBAL_SUBSCRIPTION,
+    UNSUBSCRIBE,
+    change_state,
+    request_cancel,
+    subscribe,
+    suspend_global_subscription,
+    unsubscribe,
+)
+from dicomnet.services._ups_subscriptions import Subscriptions
 from dicomnet.services.normalized import (
     EventReport,
     ServiceProvider,
@@ -61,16 +78,23 @@ __all__ = [
     "CANCELED",
     "CANCEL_REQUESTED",
     "CHANGE_STATE",
+    "COLD_START",
     "COMPLETED",
+    "FILTERED_GLOBAL_SUBSCRIPTION",
     "GLOBAL_SUBSCRIPTION",
+    "GOING_DOWN",
     "IN_PROGRESS",
     "PROGRESS_REPORT",
     "REQUEST_CANCEL",
+    "RESTARTED",
     "SCHEDULED",
+    "SCP_STATUS_CHANGE",
     "STATE_REPORT",
     "SUBSCRIBE",
     "SUSPEND_GLOBAL_SUBSCRIPTION",
     "UNSUBSCRIBE",
+    "UPS_ASSIGNED",
+    "WARM_START",
     "UPSServer",
     "change_state",
     "request_cancel",
@@ -86,27 +110,31 @@ IN_PROGRESS: Final = rules.IN_PROGRESS
 COMPLETED: Final = rules.COMPLETED
 CANCELED: Final = rules.CANCELED
 
-# PS3.4 CC.2.1-CC.2.3: Action Type IDs.
-CHANGE_STATE: Final = 1
-REQUEST_CANCEL: Final = 2
-SUBSCRIBE: Final = 3
-UNSUBSCRIBE: Final = 4
-SUSPEND_GLOBAL_SUBSCRIPTION: Final = 5
 # PS3.4 CC.2.4.1, Table CC.2.4-1: Event Type IDs.
-STATE_REPORT: Final = 1
-CANCEL_REQUESTED: Final = 2
-PROGRESS_REPORT: Final = 3
+STATE_REPORT: Final = reports.STATE_REPORT
+CANCEL_REQUESTED: Final = reports.CANCEL_REQUESTED
+PROGRESS_REPORT: Final = reports.PROGRESS_REPORT
+SCP_STATUS_CHANGE: Final = reports.SCP_STATUS_CHANGE
+UPS_ASSIGNED: Final = reports.UPS_ASSIGNED
+# ... and the values of an SCP Status Change (see UPSServer.report_scp_status).
+GOING_DOWN: Final = reports.GOING_DOWN
+RESTARTED: Final = reports.RESTARTED
+WARM_START: Final = reports.WARM_START
+COLD_START: Final = reports.COLD_START
 
 #: PS3.4 CC.3.1 (Table CC.3.1-1): the well-known UID of global subscriptions.
-GLOBAL_SUBSCRIPTION: Final = UID("1.2.840.10008.5.1.4.34.5")
-#: ... and of filtered global subscriptions (not supported here: C307).
-FILTERED_GLOBAL_SUBSCRIPTION: Final = UID("1.2.840.10008.5.1.4.34.5.1")
+GLOBAL_SUBSCRIPTION: Final = reports.GLOBAL_SUBSCRIPTION
+_WELL_KNOWN: Final = frozenset({GLOBAL_SUBSCRIPTION, FILTERED_GLOBAL_SUBSCRIPTION})
 
 # PS3.4 CC.2.3.4, Table CC.2.3-3 and CC.2.2.4, Table CC.2.2-2: statuses.
 _DELETION_LOCK_NOT_GRANTED: Final = 0xB301
 _NOT_A_UPS: Final = 0xC307
 _UNKNOWN_RECEIVING_AE: Final = 0xC308
 _ALREADY_COMPLETED: Final = 0xC311
+_NOT_APPROPRIATE: Final = 0xC314
+# Action Information that is not a Matching Key (Table CC.2.3-1); the
+# Transaction UID is never matched, it is the performer's secret (CC.2.7.3).
+_NOT_MATCHING_KEYS: Final = ("ReceivingAE", "DeletionLock", "TransactionUID")
 
 # PS3.4 CC.3.1, Table CC.3.1-1 (and CC.2.x): which operations each SOP class
 # carries; (message, action type) with 0 for "any".
@@ -129,171 +157,6 @@ _OPERATIONS: Final[dict[str, frozenset[tuple[str, int]]]] = {
 }
 
 
-# -- the SCU ---------------------------------------------------------------------
-
-
-def change_state(
-    assoc: Any,  # noqa: ANN401
-    ups_uid: str,
-    state: str,
-    transaction_uid: str,
-    msg_id: int = 1,
-) -> tuple[Dataset, Dataset | None]:
-    """Change a UPS's state as its performer (PS3.4 CC.2.1.2, Pull SOP Class).
-
-    Parameters
-    ----------
-    assoc : Association
-        With an accepted UPS Pull context.
-    ups_uid : str
-        The UPS's SOP Instance UID.
-    state : str
-        ``IN_PROGRESS`` (claiming it), ``COMPLETED`` or ``CANCELED``.
-    transaction_uid : str
-        The performer's Transaction UID: new when claiming, then the same.
-    msg_id : int
-        The request's Message ID.
-
-    Returns
-    -------
-    tuple of (pydicom.dataset.Dataset, pydicom.dataset.Dataset or None)
-        As ``Association.send_n_action``.
-    """
-    info = Dataset()
-    info.ProcedureStepState = state
-    info.TransactionUID = transaction_uid
-    # CC.2.1.2: the Requested SOP Class is UPS Push, on the Pull context.
-    result: tuple[Dataset, Dataset | None] = assoc.send_n_action(
-        info,
-        CHANGE_STATE,
-        UnifiedProcedureStepPush,
-        ups_uid,
-        msg_id,
-        UnifiedProcedureStepPull,
-    )
-    return result
-
-
-def request_cancel(  # noqa: PLR0913  (the optional arguments of CC.2.2.2)
-    assoc: Any,  # noqa: ANN401
-    ups_uid: str,
-    reason: str | None = None,
-    *,
-    contact_name: str | None = None,
-    contact_uri: str | None = None,
-    msg_id: int = 1,
-    meta_uid: str = UnifiedProcedureStepPush,
-) -> tuple[Dataset, Dataset | None]:
-    """Ask for a UPS to be canceled (PS3.4 CC.2.2.2).
-
-    Parameters
-    ----------
-    assoc : Association
-        With an accepted UPS Push (or Watch) context.
-    ups_uid : str
-        The UPS's SOP Instance UID.
-    reason : str, optional
-        Reason For Cancellation.
-    contact_name, contact_uri : str, optional
-        Who to discuss the request with.
-    msg_id : int
-        The request's Message ID.
-    meta_uid : str
-        The SOP class of the context to use (Push or Watch).
-
-    Returns
-    -------
-    tuple of (pydicom.dataset.Dataset, pydicom.dataset.Dataset or None)
-    """
-    info = Dataset()
-    for keyword, value in (
-        ("ReasonForCancellation", reason),
-        ("ContactDisplayName", contact_name),
-        ("ContactURI", contact_uri),
-    ):
-        if value is not None:
-            setattr(info, keyword, value)
-    result: tuple[Dataset, Dataset | None] = assoc.send_n_action(
-        info, REQUEST_CANCEL, UnifiedProcedureStepPush, ups_uid, msg_id, meta_uid
-    )
-    return result
-
-
-def subscribe(
-    assoc: Any,  # noqa: ANN401
-    receiving_ae: str,
-    ups_uid: str = GLOBAL_SUBSCRIPTION,
-    *,
-    deletion_lock: bool = False,
-    msg_id: int = 1,
-) -> tuple[Dataset, Dataset | None]:
-    """Subscribe an AE to the events of a UPS, or of all (PS3.4 CC.2.3.2).
-
-    Parameters
-    ----------
-    assoc : Association
-        With an accepted UPS Watch context.
-    receiving_ae : str
-        The AE title the events go to (may differ from ours).
-    ups_uid : str
-        A UPS, or :data:`GLOBAL_SUBSCRIPTION` (the default) for every UPS.
-    deletion_lock : bool
-        Ask the SCP to keep finished UPSs until unsubscribed.
-    msg_id : int
-        The request's Message ID.
-
-    Returns
-    -------
-    tuple of (pydicom.dataset.Dataset, pydicom.dataset.Dataset or None)
-    """
-    info = Dataset()
-    info.ReceivingAE = receiving_ae
-    info.DeletionLock = "TRUE" if deletion_lock else "FALSE"
-    return _watch(assoc, SUBSCRIBE, ups_uid, info, msg_id)
-
-
-def unsubscribe(
-    assoc: Any,  # noqa: ANN401
-    receiving_ae: str,
-    ups_uid: str = GLOBAL_SUBSCRIPTION,
-    msg_id: int = 1,
-) -> tuple[Dataset, Dataset | None]:
-    """Unsubscribe an AE from a UPS, or from all (PS3.4 CC.2.3.2)."""
-    info = Dataset()
-    info.ReceivingAE = receiving_ae
-    return _watch(assoc, UNSUBSCRIBE, ups_uid, info, msg_id)
-
-
-def suspend_global_subscription(
-    assoc: Any,  # noqa: ANN401
-    receiving_ae: str,
-    msg_id: int = 1,
-) -> tuple[Dataset, Dataset | None]:
-    """Stop being subscribed to new UPSs, keeping current ones (PS3.4 CC.2.3.2)."""
-    info = Dataset()
-    info.ReceivingAE = receiving_ae
-    return _watch(assoc, SUSPEND_GLOBAL_SUBSCRIPTION, GLOBAL_SUBSCRIPTION, info, msg_id)
-
-
-def _watch(
-    assoc: Any,  # noqa: ANN401
-    action: int,
-    ups_uid: str,
-    info: Dataset,
-    msg_id: int,
-) -> tuple[Dataset, Dataset | None]:
-    # CC.2.3.2: the Requested SOP Class is UPS Push, on the Watch context.
-    result: tuple[Dataset, Dataset | None] = assoc.send_n_action(
-        info,
-        action,
-        UnifiedProcedureStepPush,
-        ups_uid,
-        msg_id,
-        UnifiedProcedureStepWatch,
-    )
-    return result
-
-
 # -- the SCP ---------------------------------------------------------------------
 
 
@@ -304,6 +167,11 @@ class UPSServer(ServiceProvider):
     subscribed AEs after the response to the request that caused them: on
     the same association when the subscriber is its peer and a UPS Event
     context was accepted, otherwise on a new association to its address.
+
+    A UPS that ends (COMPLETED or CANCELED) stays while an AE holds a
+    Deletion Lock on it, and is deleted when the last of them unsubscribes
+    (CC.2.3.2); one that ends with no lock on it stays or goes at once, as
+    ``retain_final`` says.
 
     Parameters
     ----------
@@ -316,15 +184,25 @@ class UPSServer(ServiceProvider):
         Refuse COMPLETED without performed procedure information (C304).
     worklist_label : str
         The Worklist Label given a UPS created without one (CC.2.5.1.3).
+    filtered_global : bool
+        Accept Filtered Global Subscriptions (CC.2.3.3); if ``False`` they
+        are refused with C307, as the standard has an SCP without them do.
+    retain_final : bool
+        Keep a UPS that ends while no Deletion Lock holds it, for late
+        N-GETs, C-FINDs and the warnings of repeated final requests
+        (CC.2.1.4); ``False`` deletes it at once.
 
     Attributes
     ----------
     instances : dict
         The UPSs by SOP Instance UID (with their Transaction UID).
     subscriptions : dict
-        ``{ae_title: {ups_uid: deletion_lock}}``.
+        ``{ae_title: {ups_uid: deletion_lock}}``: the UPS Subscription States.
     global_subscribers : dict
-        ``{ae_title: deletion_lock}`` of the global subscriptions.
+        ``{ae_title: deletion_lock}`` of the global subscriptions, filtered
+        or not.
+    global_filters : dict
+        ``{ae_title: matching_keys}`` of the filtered global subscriptions.
     """
 
     sop_classes = frozenset(
@@ -337,25 +215,93 @@ class UPSServer(ServiceProvider):
         }
     )
 
-    def __init__(
+    def __init__(  # noqa: PLR0913  (keyword-only settings)
         self,
         *,
         peers: Mapping[str, tuple[str, int]] | None = None,
         strict: bool = False,
         final_state_checks: bool = True,
         worklist_label: str = "DICOMNET",
+        filtered_global: bool = True,
+        retain_final: bool = True,
     ) -> None:
         self.peers = dict(peers or {})
         self.strict = strict
         self.final_state_checks = final_state_checks
         self.worklist_label = worklist_label
+        self.filtered_global = filtered_global
+        self.retain_final = retain_final
         self.instances: dict[str, Dataset] = {}
-        self.subscriptions: dict[str, dict[str, bool]] = {}
-        self.global_subscribers: dict[str, bool] = {}
+        self._watch = Subscriptions()
+        self.subscriptions = self._watch.instances
+        self.global_subscribers = self._watch.global_locks
+        self.global_filters = self._watch.filters
 
     def handlers(self) -> list[tuple[Any, Callable[..., object]]]:
         """Return the DIMSE-N handlers and the C-FIND handler to bind."""
         return [*super().handlers(), (evt.EVT_C_FIND, self.c_find)]
+
+    def report_scp_status(
+        self,
+        ae: Any,  # noqa: ANN401  (the ApplicationEntity)
+        status: str,
+        *,
+        subscription_list: str = WARM_START,
+        ups_list: str = WARM_START,
+    ) -> dict[str, list[Dataset]]:
+        """Tell the subscribers this SCP is going down or has restarted.
+
+        Sends an SCP Status Change (CC.2.4.3, Table CC.2.4-1), about the
+        well-known :data:`GLOBAL_SUBSCRIPTION` instance, to every AE with a
+        subscription, global or to a UPS, each on a new association. After
+        a restart that lost the subscriptions (``subscription_list`` of
+        :data:`COLD_START`) every AE of ``peers`` is told, since the
+        subscribers are no longer known. Call it before stopping the server
+        (:data:`GOING_DOWN`) or once it runs again (:data:`RESTARTED`).
+
+        Parameters
+        ----------
+        ae : ApplicationEntity
+            The local AE that requests the associations.
+        status : str
+            SCP Status: :data:`GOING_DOWN` or :data:`RESTARTED`.
+        subscription_list : str
+            Subscription List Status: :data:`WARM_START` if the
+            subscriptions outlive the restart, :data:`COLD_START` if not.
+        ups_list : str
+            Unified Procedure Step List Status, likewise for the UPSs.
+
+        Returns
+        -------
+        dict
+            ``{ae_title: [status]}``: the N-EVENT-REPORT response status
+            from each AE told; an empty Dataset where none came.
+
+        Raises
+        ------
+        ValueError
+            A value is not one of the Defined Terms.
+        """
+        report = reports.scp_status_change(status, subscription_list, ups_list)
+        titles = set(self._watch.everyone())
+        if status == RESTARTED and subscription_list == COLD_START:
+            titles.update(self.peers)
+        results: dict[str, list[Dataset]] = {}
+        for title in sorted(titles):
+            address = self.peers.get(title)
+            if address is None:
+                _LOGGER.error("No address for subscriber '%s': status not sent", title)
+                results[title] = [Dataset()]
+                continue
+            results[title] = send_event_reports(
+                ae,
+                address,
+                title,
+                UnifiedProcedureStepPush,
+                [report],
+                context_class=UnifiedProcedureStepEvent,
+            )
+        return results
 
     # -- the operations --------------------------------------------------------
 
@@ -384,8 +330,14 @@ class UPSServer(ServiceProvider):
             ups.WorklistLabel = self.worklist_label
         ups.ScheduledProcedureStepModificationDateTime = _now()
         self.instances[uid] = ups
-        # CC.2.4.3: global subscribers hear of every new UPS.
-        self._emit(event, _to_all(self.global_subscribers, [_state_report(ups)]))
+        # CC.2.5.3: the AEs subscribed globally (and whose filter it matches)
+        # are now subscribed to it; CC.2.4.3: they hear of it, and of whom
+        # it is assigned to if it already is.
+        created = [reports.state_report(ups)]
+        assignment = reports.assigned(ups, created=True)
+        if assignment is not None:
+            created.append(assignment)
+        self._emit(event, _to_all(self._watch.on_create(ups), created))
         status = Dataset()
         status.Status = SUCCESS
         status.AffectedSOPInstanceUID = uid
@@ -400,12 +352,13 @@ class UPSServer(ServiceProvider):
         refused = rules.check_set(ups, changes)
         if refused is not None:
             return refused, None
+        before = copy.deepcopy(ups)
         for elem in changes:
             if elem.keyword != "TransactionUID":
                 ups[elem.tag] = copy.deepcopy(elem)
-        if "ProcedureStepProgressInformationSequence" in changes:
-            report = (PROGRESS_REPORT, str(ups.SOPInstanceUID), _progress(ups))
-            self._emit(event, _to_all(self._subscribers(ups), [report]))
+        # CC.2.4.3: readiness, progress and assignment changes are reported.
+        changed = reports.updates(before, ups, changes)
+        self._emit(event, _to_all(self._subscribers(ups), changed))
         return SUCCESS, None
 
     def n_get(self, event: Any) -> tuple[object, Dataset | None]:  # noqa: ANN401
@@ -474,7 +427,8 @@ class UPSServer(ServiceProvider):
         if info.ProcedureStepState == IN_PROGRESS:
             ups.TransactionUID = info.TransactionUID  # CC.2.1.3: the lock
         ups.ProcedureStepState = info.ProcedureStepState
-        self._emit(event, _to_all(self._subscribers(ups), [_state_report(ups)]))
+        self._emit(event, _to_all(self._subscribers(ups), [reports.state_report(ups)]))
+        self._ended(str(ups.SOPInstanceUID))
         return SUCCESS
 
     def _request_cancel(self, event: Any, ups: Dataset) -> object:  # noqa: ANN401
@@ -484,24 +438,41 @@ class UPSServer(ServiceProvider):
             return failure(_ALREADY_COMPLETED)
         if state == CANCELED:
             return failure(rules.ALREADY_CANCELED)
-        uid = str(ups.SOPInstanceUID)
         subscribers = self._subscribers(ups)
         if state == SCHEDULED:
             # CC.2.2.3: the SCP cancels it itself, through IN PROGRESS.
             ups.ProcedureStepState = IN_PROGRESS
-            passing = _state_report(ups)
+            passing = reports.state_report(ups)
             _record_cancellation(ups, info)
             ups.ProcedureStepState = CANCELED
-            self._emit(event, _to_all(subscribers, [passing, _state_report(ups)]))
+            final = reports.state_report(ups)
+            self._emit(event, _to_all(subscribers, [passing, final]))
+            self._ended(str(ups.SOPInstanceUID))
             return SUCCESS
         # IN PROGRESS: tell the performer, who decides (CC.2.4.3).
-        details = Dataset()
-        details.RequestingAE = str(event.assoc.remote["ae_title"]).strip()
-        for keyword in _CANCEL_DETAILS:
-            if keyword in info:
-                details[keyword] = copy.deepcopy(info[keyword])
-        self._emit(event, _to_all(subscribers, [(CANCEL_REQUESTED, uid, details)]))
+        requester = str(event.assoc.remote["ae_title"]).strip()
+        report = reports.cancel_requested(ups, requester, info)
+        self._emit(event, _to_all(subscribers, [report]))
         return SUCCESS
+
+    def _ended(self, uid: str) -> None:
+        """Delete a UPS that just ended, if so configured and unlocked."""
+        if not self.retain_final:
+            self._release([uid])
+
+    def _release(self, uids: Iterable[str]) -> None:
+        """Delete the ended UPSs of ``uids`` that no Deletion Lock holds.
+
+        CC.2.3.2: a Deletion Lock asks the SCP to keep a UPS after it is
+        COMPLETED or CANCELED; once the last is released it may go.
+        """
+        for uid in uids:
+            ups = self.instances.get(uid)
+            if ups is None or ups.ProcedureStepState not in (COMPLETED, CANCELED):
+                continue
+            if not self._watch.is_locked(uid):
+                del self.instances[uid]
+                self._watch.forget(uid)
 
     def _subscription(self, event: Any, action: int) -> object:  # noqa: ANN401
         info = event.action_information
@@ -509,62 +480,90 @@ class UPSServer(ServiceProvider):
         uid = str(event.request.RequestedSOPInstanceUID)
         if not receiving:
             return failure(INVALID_ARGUMENT_VALUE, "No Receiving AE")
-        if uid != GLOBAL_SUBSCRIPTION and uid not in self.instances:
-            # Also the filtered global subscription, unsupported (CC.2.3.3).
-            return failure(_NOT_A_UPS, "Not a UPS of this SCP")
+        refused = self._subscription_refused(uid, action)
+        if refused is not None:
+            return refused
+        held = self._watch.locks_of(receiving)
+        status: object = SUCCESS
         if action == SUBSCRIBE:
-            return self._subscribe(event, receiving, uid, info.get("DeletionLock"))
-        mine = self.subscriptions.get(receiving, {})
-        if uid != GLOBAL_SUBSCRIPTION:
-            mine.pop(uid, None)
+            status = self._subscribe(event, receiving, uid, info)
+        elif uid in _WELL_KNOWN:
+            # Table CC.2.3-2: Unsubscribe ends the global subscription and
+            # every UPS subscription; Suspend only stops new UPSs coming.
+            keep = action == SUSPEND_GLOBAL_SUBSCRIPTION
+            self._watch.end_global(receiving, keep_instances=keep)
         else:
-            self.global_subscribers.pop(receiving, None)
-            if action == UNSUBSCRIBE:
-                mine.clear()  # CC.2.3.3: the global unsubscribe ends them all
-        return SUCCESS
+            self._watch.unsubscribe(receiving, uid)
+        self._release(held)
+        return status
+
+    def _subscription_refused(self, uid: str, action: int) -> Dataset | None:
+        """Refuse a subscription action on the wrong instance (CC.2.3.3)."""
+        if uid == FILTERED_GLOBAL_SUBSCRIPTION and not self.filtered_global:
+            # CC.2.3.3: how an SCP without filtered subscriptions answers.
+            return failure(_NOT_A_UPS, "No Filtered Global Subscription here")
+        if uid not in _WELL_KNOWN and uid not in self.instances:
+            return failure(_NOT_A_UPS, "Not a UPS of this SCP")
+        if action == SUSPEND_GLOBAL_SUBSCRIPTION and uid not in _WELL_KNOWN:
+            # Table CC.2.3-3 C314: Suspend applies to global subscriptions.
+            return failure(_NOT_APPROPRIATE, "Only a global subscription is suspended")
+        return None
 
     def _subscribe(
         self,
         event: Any,  # noqa: ANN401  (an evt.Event)
         receiving: str,
         uid: str,
-        lock_value: object,
+        info: Dataset,
     ) -> object:
         if receiving not in self.peers:
             return failure(_UNKNOWN_RECEIVING_AE, f"Unknown AE {receiving}")
+        lock_value = info.get("DeletionLock")
         if lock_value not in ("TRUE", "FALSE"):
             return failure(INVALID_ARGUMENT_VALUE, "Deletion Lock must be TRUE/FALSE")
         lock = lock_value == "TRUE"
+        status: object = SUCCESS
+        existing = list(self.instances.values())
+        targets: list[Dataset] = []
         if uid == GLOBAL_SUBSCRIPTION:
-            self.global_subscribers[receiving] = lock
-            # CC.2.4.3: with a lock, the state of every UPS at once.
-            targets = list(self.instances.values()) if lock else []
+            covered = self._watch.subscribe_global(receiving, existing, lock=lock)
+            # CC.2.4.3: a Global Subscription with Lock has the state of
+            # every UPS sent at once.
+            targets = covered if lock else []
+        elif uid == FILTERED_GLOBAL_SUBSCRIPTION:
+            if lock:
+                # Table CC.2.3-3 B301: subscribed, but no lock on UPSs that
+                # the filter picks (this SCP's choice).
+                status = failure(
+                    _DELETION_LOCK_NOT_GRANTED, "Deletion Lock not granted"
+                )
+            keys = _matching_keys(info)
+            self._watch.subscribe_global(receiving, existing, lock=False, keys=keys)
         else:
-            self.subscriptions.setdefault(receiving, {})[uid] = lock
-            targets = [self.instances[uid]]
+            self._watch.subscribe(receiving, uid, lock=lock)
+            targets = [self.instances[uid]]  # CC.2.4.3: its current state
         if targets:
-            self._emit(event, {receiving: [_state_report(ups) for ups in targets]})
-        return SUCCESS
+            self._emit(
+                event, {receiving: [reports.state_report(ups) for ups in targets]}
+            )
+        return status
 
     def _subscribers(self, ups: Dataset) -> list[str]:
-        uid = str(ups.SOPInstanceUID)
-        titles = set(self.global_subscribers)
-        titles.update(ae for ae, subs in self.subscriptions.items() if uid in subs)
-        return sorted(titles)
+        return self._watch.subscribers(str(ups.SOPInstanceUID))
 
     def _emit(self, event: Any, targets: Mapping[str, list[EventReport]]) -> None:  # noqa: ANN401
         """Send event reports once the request is answered (CC.2.4.3)."""
-        if not targets:
+        pending = {title: list(sent) for title, sent in targets.items() if sent}
+        if not pending:
             return
         assoc = event.assoc
-        pending = {title: list(reports) for title, reports in targets.items()}
         call_after_response(event, lambda: self._deliver(assoc, pending))
 
     def _deliver(self, assoc: Any, targets: Mapping[str, list[EventReport]]) -> None:  # noqa: ANN401
         peer = str(assoc.remote["ae_title"]).strip()
-        for title, reports in targets.items():
+        for title, sent in targets.items():
             if title == peer and _has_event_context(assoc):
-                for event_type, uid, info in reports:
+                for event_type, uid, info in sent:
                     assoc.send_n_event_report(
                         info,
                         event_type,
@@ -583,12 +582,12 @@ class UPSServer(ServiceProvider):
                 address,
                 title,
                 UnifiedProcedureStepPush,
-                reports,
+                sent,
                 context_class=UnifiedProcedureStepEvent,
             )
 
 
-# Request Cancel details passed on to the performer (CC.2.4.1, Table CC.2.4-1).
+# Request Cancel details the SCP keeps when it cancels (CC.2.2.3).
 _CANCEL_DETAILS: Final = (
     "ReasonForCancellation",
     "ProcedureStepDiscontinuationReasonCodeSequence",
@@ -598,9 +597,9 @@ _CANCEL_DETAILS: Final = (
 
 
 def _to_all(
-    titles: Iterable[str], reports: list[EventReport]
+    titles: Iterable[str], sent: list[EventReport]
 ) -> dict[str, list[EventReport]]:
-    return {title: list(reports) for title in titles}
+    return {title: list(sent) for title in titles}
 
 
 def _operation_refused(event: Any, message: str, action: int = 0) -> Dataset | None:  # noqa: ANN401
@@ -620,28 +619,12 @@ def _visible(ups: Dataset) -> Dataset:
     return out
 
 
-def _state_report(ups: Dataset) -> EventReport:
-    """Return the UPS State Report of ``ups`` (CC.2.4.1, Table CC.2.4-1)."""
-    info = Dataset()
-    info.ProcedureStepState = ups.ProcedureStepState
-    info.InputReadinessState = ups.get("InputReadinessState", "")
-    progress = ups.get("ProcedureStepProgressInformationSequence") or []
-    for keyword in (
-        "ReasonForCancellation",
-        "ProcedureStepDiscontinuationReasonCodeSequence",
-    ):
-        for item in progress:
-            if keyword in item:
-                info[keyword] = copy.deepcopy(item[keyword])
-    return STATE_REPORT, str(ups.SOPInstanceUID), info
-
-
-def _progress(ups: Dataset) -> Dataset:
-    info = Dataset()
-    info.ProcedureStepProgressInformationSequence = copy.deepcopy(
-        ups.ProcedureStepProgressInformationSequence
-    )
-    return info
+def _matching_keys(info: Dataset) -> Dataset:
+    """Return the Matching Keys of a Filtered Global Subscription (CC.2.3.1)."""
+    keys = copy.deepcopy(info)
+    for keyword in _NOT_MATCHING_KEYS:
+        keys.pop(keyword, None)
+    return keys
 
 
 def _record_cancellation(ups: Dataset, info: Dataset) -> None:
