@@ -64,6 +64,42 @@ def start_step(**changes: Any) -> Dataset:
     return ds
 
 
+def performed_series(**changes: Any) -> Dataset:
+    """A Performed Series Sequence item with its Final State attributes."""
+    ds = reply(
+        PerformingPhysicianName="",
+        ProtocolName="Chest",
+        OperatorsName="",
+        SeriesInstanceUID="1.2.3.4",
+        SeriesDescription="",
+        RetrieveAETitle="",
+        ReferencedImageSequence=Sequence(),
+        ReferencedNonImageCompositeSOPInstanceSequence=Sequence(),
+    )
+    for keyword, value in changes.items():
+        if value is None:
+            del ds[keyword]
+        else:
+            setattr(ds, keyword, value)
+    return ds
+
+
+def final(state: str = "COMPLETED", **changes: Any) -> Dataset:
+    """An N-SET ending a step, with the Final State attributes (Table F.7.2-1)."""
+    ds = reply(
+        PerformedProcedureStepStatus=state,
+        PerformedProcedureStepEndDate="20240101",
+        PerformedProcedureStepEndTime="111111",
+        PerformedSeriesSequence=Sequence([performed_series()]),
+    )
+    for keyword, value in changes.items():
+        if value is None:
+            del ds[keyword]
+        else:
+            setattr(ds, keyword, value)
+    return ds
+
+
 class Setup(Pair):
     def __init__(self, **options: Any) -> None:
         super().__init__()
@@ -84,7 +120,7 @@ def setup() -> Iterator[Setup]:
 def test_a_step_is_created_updated_and_completed(setup: Setup) -> None:
     assoc = setup.open()
     created, attrs = assoc.send_n_create(start_step(), MPPS, STEP)
-    series = reply(SeriesInstanceUID="1.2.3.4", SeriesDescription="axial")
+    series = performed_series(SeriesDescription="axial")
     progress, _ = assoc.send_n_set(
         reply(PerformedSeriesSequence=Sequence([series])), MPPS, STEP
     )
@@ -262,7 +298,7 @@ def test_listeners_are_notified_of_each_change() -> None:
         assoc = peers.open()
         assoc.send_n_create(start_step(), MPPS, STEP)
         assoc.send_n_set(reply(PerformedProcedureStepDescription="x"), MPPS, STEP)
-        assoc.send_n_set(reply(PerformedProcedureStepStatus="DISCONTINUED"), MPPS, STEP)
+        assoc.send_n_set(final("DISCONTINUED"), MPPS, STEP)
         assoc.release()
         got = [heard.get(timeout=TIMEOUT) for _ in range(3)]
     finally:
@@ -273,3 +309,90 @@ def test_listeners_are_notified_of_each_change() -> None:
     assert [(kind, uid) for kind, uid, _ in got] == [(kind, STEP) for kind in kinds]
     assert all(info == Dataset() for _, _, info in got)
     assert changes == [(STEP, kind) for kind in kinds]
+
+
+# -- the final state (PS3.4 F.7.2.2) ---------------------------------------------
+
+
+@pytest.mark.parametrize("state", ["COMPLETED", "DISCONTINUED"])
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        pytest.param({"PerformedSeriesSequence": Sequence()}, 0x0121, id="no-series"),
+        pytest.param({"PerformedProcedureStepEndDate": ""}, 0x0121, id="no-end-date"),
+        pytest.param(
+            {
+                "PerformedSeriesSequence": Sequence(
+                    [performed_series(ProtocolName=None)]
+                )
+            },
+            0x0120,
+            id="series-without-protocol",
+        ),
+        pytest.param(
+            {
+                "PerformedSeriesSequence": Sequence(
+                    [performed_series(SeriesInstanceUID="")]
+                )
+            },
+            0x0121,
+            id="series-without-uid",
+        ),
+    ],
+)
+def test_ending_a_step_needs_its_final_state_attributes(
+    setup: Setup, state: str, changes: dict[str, Any], code: int
+) -> None:
+    assoc = setup.open()
+    assoc.send_n_create(start_step(), MPPS, STEP)
+    refused, attrs = assoc.send_n_set(final(state, **changes), MPPS, STEP)
+    ended, _ = assoc.send_n_set(final(state), MPPS, STEP)
+    assoc.release()
+
+    assert refused.Status == code
+    assert refused.ErrorComment.startswith("Final state")
+    assert attrs is None
+    assert ended.Status == 0x0000
+    assert setup.server.instances[STEP].PerformedProcedureStepStatus == state
+
+
+def test_final_state_attributes_may_come_in_earlier_n_sets(setup: Setup) -> None:
+    assoc = setup.open()
+    assoc.send_n_create(start_step(), MPPS, STEP)
+    early = final()
+    del early.PerformedProcedureStepStatus
+    progress, _ = assoc.send_n_set(early, MPPS, STEP)
+    done, _ = assoc.send_n_set(
+        reply(PerformedProcedureStepStatus="COMPLETED"), MPPS, STEP
+    )
+    assoc.release()
+    assert (progress.Status, done.Status) == (0x0000, 0x0000)
+
+
+def test_type2_final_state_attributes_only_when_strict() -> None:
+    bare = performed_series(OperatorsName=None)
+    for strict, code in ((False, 0x0000), (True, 0x0120)):
+        peers = Setup(strict=strict)
+        try:
+            assoc = peers.open()
+            assoc.send_n_create(start_step(), MPPS, STEP)
+            status, _ = assoc.send_n_set(
+                final(PerformedSeriesSequence=Sequence([bare])), MPPS, STEP
+            )
+            assoc.release()
+        finally:
+            peers.close()
+        assert status.Status == code
+
+
+@pytest.mark.parametrize("state", ["IN PROGRESS", "DISCONTINUED", "COMPLETED"])
+def test_a_finished_step_never_changes_state_again(setup: Setup, state: str) -> None:
+    assoc = setup.open()
+    assoc.send_n_create(start_step(), MPPS, STEP)
+    assoc.send_n_set(final(), MPPS, STEP)
+    again, _ = assoc.send_n_set(final(state), MPPS, STEP)
+    assoc.release()
+    # F.7.2.2.3: no going back to IN PROGRESS, nor any other change.
+    assert again.Status == 0x0110
+    assert again.ErrorID == mpps.NOT_UPDATABLE_ERROR_ID
+    assert setup.server.instances[STEP].PerformedProcedureStepStatus == "COMPLETED"

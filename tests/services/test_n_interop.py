@@ -69,7 +69,7 @@ from tests.interop.capture import (
 from tests.services.test_event_logging import procedural_event
 from tests.services.test_instance_availability import notification
 from tests.services.test_media_creation import media_request
-from tests.services.test_mpps import start_step
+from tests.services.test_mpps import final, start_step
 from tests.services.test_normalized import LOOPBACK, TIMEOUT, reply
 from tests.services.test_print_management import image, image_box_set
 from tests.services.test_ups import performed, workitem
@@ -405,9 +405,7 @@ def test_pynetdicom_mpps_scu_to_dicomnet_scp(servers: Servers) -> None:
     unknown, _ = assoc.send_n_set(
         reply(PerformedProcedureStepDescription="x"), MPPS, "1.2.3.999"
     )
-    done, _ = assoc.send_n_set(
-        reply(PerformedProcedureStepStatus="COMPLETED"), MPPS, uid
-    )
+    done, _ = assoc.send_n_set(final(), MPPS, uid)
     late, _ = assoc.send_n_set(reply(PerformedProcedureStepDescription="x"), MPPS, uid)
     assoc.release()
 

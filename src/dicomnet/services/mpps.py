@@ -125,6 +125,25 @@ _NOT_SETTABLE: Final = frozenset(
     }
 )
 
+# Table F.7.2-1, "Final State" column (Note 1): what a COMPLETED or
+# DISCONTINUED step holds, with a value (1) or possibly empty (2).
+_FINAL_TYPE1: Final = (
+    "PerformedProcedureStepEndDate",
+    "PerformedProcedureStepEndTime",
+    "PerformedSeriesSequence",
+)
+_FINAL_SERIES_TYPE1: Final = ("ProtocolName", "SeriesInstanceUID")
+# The two reference lists are "see F.7.2.2.2": sent, possibly empty when no
+# instance was created, which the SCP cannot tell; so Type 2 here.
+_FINAL_SERIES_TYPE2: Final = (
+    "PerformingPhysicianName",
+    "OperatorsName",
+    "SeriesDescription",
+    "RetrieveAETitle",
+    "ReferencedImageSequence",
+    "ReferencedNonImageCompositeSOPInstanceSequence",
+)
+
 
 class MPPSServer(ServiceProvider):
     """An SCP of the three MPPS SOP classes, keeping the steps in memory.
@@ -132,8 +151,9 @@ class MPPSServer(ServiceProvider):
     Parameters
     ----------
     strict : bool
-        Also refuse an N-CREATE missing a Type 2 attribute (many modalities
-        leave some out; by default only Type 1 gaps are refused).
+        Also refuse an N-CREATE missing a Type 2 attribute, or an N-SET
+        ending a step without its Type 2 Final State attributes (many
+        modalities leave some out; by default only Type 1 gaps are refused).
     listeners : mapping, optional
         ``{ae_title: (address, port)}`` of the Notification SCUs told of
         every change (PS3.4 F.9), on a new association each time.
@@ -192,7 +212,13 @@ class MPPSServer(ServiceProvider):
         return status, copy.deepcopy(step)
 
     def n_set(self, event: Any) -> tuple[object, Dataset | None]:  # noqa: ANN401
-        """Update a step still IN PROGRESS (PS3.4 F.7.2.2.3)."""
+        """Update a step still IN PROGRESS (PS3.4 F.7.2.2.3).
+
+        Once COMPLETED or DISCONTINUED a step takes no N-SET, not even one
+        back to IN PROGRESS (0110, Error ID A710). The N-SET ending it must
+        leave the step with the Final State attributes of Table F.7.2-1
+        (0120/0121 otherwise); Type 2 ones are checked only when ``strict``.
+        """
         uid = str(event.request.RequestedSOPInstanceUID)
         step = self.instances.get(uid)
         if step is None:
@@ -218,6 +244,12 @@ class MPPSServer(ServiceProvider):
                 f"Invalid Performed Procedure Step Status {new_state!r}",
                 attributes=[0x00400252],
             ), None
+        if new_state != IN_PROGRESS:
+            final = copy.deepcopy(step)
+            final.update(changes)
+            unfinished = _check_final(final, strict=self.strict)
+            if unfinished is not None:
+                return unfinished, None
         for elem in changes:
             step[elem.tag] = copy.deepcopy(elem)
         event_type = {COMPLETED: PPS_COMPLETED, DISCONTINUED: PPS_DISCONTINUED}.get(
@@ -251,6 +283,22 @@ class MPPSServer(ServiceProvider):
                 ModalityPerformedProcedureStepNotification,
                 [(event_type, uid, None)],
             )
+
+
+def _check_final(step: Dataset, *, strict: bool) -> Dataset | None:
+    """Refuse to end a step lacking its Final State attributes (Table F.7.2-1)."""
+    # F.7.2.2.2: "before or when" the status is set, so the step as it
+    # would be after this N-SET is what must hold them. Note 2: a Performed
+    # Series Sequence with no item counts as empty (0121).
+    refused = missing_attributes(step, _FINAL_TYPE1)
+    for item in step.get("PerformedSeriesSequence") or ():
+        refused = refused or missing_attributes(
+            item, _FINAL_SERIES_TYPE1, _FINAL_SERIES_TYPE2 if strict else ()
+        )
+    if refused is not None:
+        comment = refused.get("ErrorComment", "")
+        refused.ErrorComment = f"Final state: {comment}"[:64]
+    return refused
 
 
 def _check_create(
