@@ -396,6 +396,41 @@ _RT_MACHINE_VERIFICATION: Final[tuple[_Row, ...]] = (
         STATUS_FAILURE,
         "Machine Verification requested instance not found",
     ),
+    # PS3.4 Table DD.3.2.1.2-1
+    (
+        0xC221,
+        0xC221,
+        STATUS_FAILURE,
+        "The Referenced Fraction Group Number does not exist in the referenced plan",
+    ),
+    (
+        0xC222,
+        0xC222,
+        STATUS_FAILURE,
+        "No beams exist within the referenced fraction group",
+    ),
+    (
+        0xC223,
+        0xC223,
+        STATUS_FAILURE,
+        "SCU already verifying and cannot currently process this request",
+    ),
+    # PS3.4 DD.3.2.1.2
+    (
+        0xC224,
+        0xC224,
+        STATUS_FAILURE,
+        "Referenced Beam Number not found within the referenced Fraction Group",
+    ),
+    (0xC225, 0xC225, STATUS_FAILURE, "Referenced device or accessory not supported"),
+    (
+        0xC226,
+        0xC226,
+        STATUS_FAILURE,
+        "Referenced device or accessory not found within the referenced beam",
+    ),
+    # PS3.4 Table DD.3.2.1.2-1
+    (0xC227, 0xC227, STATUS_FAILURE, "Referenced RT Plan not found"),
 )
 
 
@@ -449,6 +484,13 @@ _UNIFIED_PROCEDURE_STEP: Final[tuple[_Row, ...]] = (
         STATUS_PENDING,
         "Matches are continuing; one or more Optional Keys not supported",
     ),
+)
+
+
+# PS3.4 KK.2.2.3: Inventory Creation N-ACTION.
+_STORAGE_MANAGEMENT: Final[tuple[_Row, ...]] = (
+    # PS3.4 Table KK.2.2.3-1
+    (0xB010, 0xB010, STATUS_WARNING, "Key Attributes not supported for matching"),
 )
 
 
@@ -552,5 +594,7 @@ UNIFIED_PROCEDURE_STEP_SERVICE_CLASS_STATUS: Final[StatusTable] = _expand(
 )
 
 
-#: PS3.4 LL (Storage Management): the general statuses.
-STORAGE_MANAGEMENT_SERVICE_CLASS_STATUS: Final[StatusTable] = _expand(_GENERAL)
+#: PS3.4 KK (Storage Management: Inventory Creation).
+STORAGE_MANAGEMENT_SERVICE_CLASS_STATUS: Final[StatusTable] = _expand(
+    _GENERAL, _STORAGE_MANAGEMENT
+)

@@ -179,4 +179,4 @@ class ProtocolApprovalQueryRetrieveServiceClass(QueryRetrieveServiceClass):
 
 
 class InventoryQueryRetrieveServiceClass(QueryRetrieveServiceClass):
-    """PS3.4 Annex KK: Inventory Query/Retrieve."""
+    """PS3.4 Annex JJ: Inventory Query/Retrieve."""

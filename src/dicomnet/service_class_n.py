@@ -104,7 +104,7 @@ class StorageCommitmentServiceClass(ServiceClass):
 
 
 class StorageManagementServiceClass(ServiceClass):
-    """PS3.4 Annex LL: Storage Management (Inventory Creation)."""
+    """PS3.4 Annex KK: Storage Management (Inventory Creation)."""
 
     statuses = _st.STORAGE_MANAGEMENT_SERVICE_CLASS_STATUS
     dimse_statuses = _serves(statuses, N_EVENT_REPORT, N_GET, N_ACTION)
