@@ -15,6 +15,11 @@ from typing import Final
 
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
+from pydicom.sequence import Sequence
+
+# The containers a multi-valued element or a sequence arrives in; pydicom's
+# Sequence is not a list (it is a MutableSequence of its own).
+_MANY: Final = (list, tuple, MultiValue, Sequence)
 
 __all__ = ["identifier_for", "matches"]
 
@@ -80,11 +85,11 @@ def identifier_for(instance: Dataset, query: Dataset) -> Dataset:
 def _is_universal(value: object) -> bool:
     if value is None or value in ("", b""):
         return True
-    if isinstance(value, list | MultiValue) and not value:
+    if isinstance(value, _MANY) and not value:
         return True
     # C.2.2.2.6: a sequence key with one empty item is universal too.
     return (
-        isinstance(value, list | MultiValue | tuple)
+        isinstance(value, _MANY)
         and len(value) == 1
         and isinstance(value[0], Dataset)
         and len(value[0]) == 0
@@ -103,10 +108,10 @@ def _element_matches(have: object, want: object, vr: str) -> bool:
 
 def _sequence_matches(have: object, want: object) -> bool:
     # C.2.2.2.6: some item of the instance's sequence matches the query item.
-    if not isinstance(want, list | MultiValue | tuple) or not want:
+    if not isinstance(want, _MANY) or not want:
         return True
     query_item = want[0]
-    items = have if isinstance(have, list | MultiValue | tuple) else []
+    items = have if isinstance(have, _MANY) else []
     return any(
         isinstance(item, Dataset) and matches(item, query_item) for item in items
     )
@@ -131,6 +136,6 @@ def _value_matches(value: str, key: str, vr: str) -> bool:
 def _values(value: object) -> list[str]:
     if value is None:
         return []
-    if isinstance(value, list | MultiValue | tuple):
+    if isinstance(value, _MANY):
         return [str(item) for item in value]
     return [str(value)]
