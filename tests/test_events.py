@@ -214,7 +214,7 @@ def test_debug_only_handlers_skipped_unless_debug(monkeypatch):
     def quiet(event):
         calls.append(event.pdu)
 
-    monkeypatch.setattr(evt, "_DEBUG_ONLY", [])
+    monkeypatch.setattr(evt, "_DEBUG_ONLY", {})
     evt.mark_debug_only(quiet, logger)
     reg = evt.HandlerRegistry()
     reg.bind(evt.EVT_PDU_RECV, quiet)
@@ -231,10 +231,38 @@ def test_debug_only_handlers_skipped_unless_debug(monkeypatch):
     assert calls == [2, 3, -3]
 
 
+def test_unhashable_handler_object_is_called(monkeypatch):
+    # A callable object with __eq__ and no __hash__ cannot be looked up among
+    # the debug-only handlers: it is a user's handler, so it is called.
+    logger = logging.getLogger("dicomnet.test_debug_only")
+    logger.setLevel(logging.INFO)
+    calls = []
+
+    def quiet(event):
+        calls.append(("quiet", event.pdu))
+
+    class Recorder:
+        __hash__ = None  # type: ignore[assignment]
+
+        def __eq__(self, other):
+            return self is other
+
+        def __call__(self, event):
+            calls.append(("recorder", event.pdu))
+
+    monkeypatch.setattr(evt, "_DEBUG_ONLY", {})
+    evt.mark_debug_only(quiet, logger)
+    reg = evt.HandlerRegistry()
+    reg.bind(evt.EVT_PDU_RECV, quiet)
+    reg.bind(evt.EVT_PDU_RECV, Recorder())
+    reg.trigger(None, evt.EVT_PDU_RECV, {"pdu": 7})
+    assert ("recorder", 7) in calls
+
+
 def test_standard_pdu_log_handlers_are_debug_only():
     from dicomnet._logging import on_pdu_recv, on_pdu_sent
 
-    marked = [handler for handler, _logger in evt._DEBUG_ONLY]
+    marked = list(evt._DEBUG_ONLY)
     assert on_pdu_recv in marked
     assert on_pdu_sent in marked
 

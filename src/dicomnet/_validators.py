@@ -9,6 +9,7 @@ UIDs are checked, so users can replace them.
 from __future__ import annotations
 
 import re
+import sys
 import warnings
 from typing import TYPE_CHECKING, Final
 
@@ -17,6 +18,7 @@ from pydicom.uid import UID
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from types import ModuleType
 
 __all__ = [
     "check_ae_title",
@@ -35,6 +37,22 @@ _UI_MAX_LENGTH: Final = 64
 _UID_PATTERN: Final = re.compile(r"(?:0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*))*")
 #: ASCII DEL, a control character like those below 0x20.
 _DEL: Final = 0x7F
+
+
+def _settings() -> ModuleType:
+    """Return :mod:`dicomnet._config`, read at each check (users change it).
+
+    Not imported at the top: ``_config`` imports this module to fill
+    ``VALIDATORS``. A ``sys.modules`` lookup rather than an import statement
+    in each function: every received UID passes here, and an import statement
+    of a loaded module costs ten times as much.
+    """
+    module = sys.modules.get("dicomnet._config")
+    if module is not None:
+        return module
+    from dicomnet import _config  # noqa: PLC0415  (see above)
+
+    return _config
 
 
 def is_conformant_uid(value: str) -> bool:
@@ -103,9 +121,7 @@ def validate_ui(value: object) -> tuple[bool, str]:
     tuple of (bool, str)
         Whether *value* is valid, and why not.
     """
-    # Imported here: _config imports this module to fill VALIDATORS.
-    from dicomnet import _config  # noqa: PLC0415
-
+    _config = _settings()
     if not isinstance(value, str):
         return False, "must be str or pydicom.uid.UID"
     if _config.ENFORCE_UID_CONFORMANCE:
@@ -157,7 +173,7 @@ def check_ae_title(value: object, name: str = "ae_title") -> str:
     ValueError
         *value* fails validation, is empty or is all spaces.
     """
-    from dicomnet import _config  # noqa: PLC0415  (_config imports this module)
+    _config = _settings()
 
     value = _text(value, name)
     if not isinstance(value, str):
@@ -207,7 +223,7 @@ def check_uid(value: object, name: str, *, conformant: bool = False) -> UID:
         *value* fails ``_config.VALIDATORS["UI"]`` or, with *conformant*,
         PS3.5 9.1.
     """
-    from dicomnet import _config  # noqa: PLC0415  (_config imports this module)
+    _config = _settings()
 
     if isinstance(value, bytes):
         # PS3.5 9.1: a UID may be padded to even length with a NUL.

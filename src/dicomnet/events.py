@@ -378,7 +378,7 @@ class HandlerRegistry:
 
 # Handlers that do nothing unless their logger is enabled for DEBUG (the
 # standard PDU log handlers): trigger() builds no Event for them otherwise.
-_DEBUG_ONLY: list[tuple[EventHandlerType, logging.Logger]] = []
+_DEBUG_ONLY: dict[EventHandlerType, logging.Logger] = {}
 
 
 def mark_debug_only(handler: EventHandlerType, logger: logging.Logger) -> None:
@@ -395,15 +395,18 @@ def mark_debug_only(handler: EventHandlerType, logger: logging.Logger) -> None:
     logger : logging.Logger
         The logger it writes to.
     """
-    _DEBUG_ONLY.append((handler, logger))
+    _DEBUG_ONLY[handler] = logger
 
 
 def _all_silent(bindings: list[_Binding]) -> bool:
+    # On every message (EVT_DIMSE_RECV/SENT are bound by default): one lookup
+    # per handler, and isEnabledFor() answers from the logger's cache.
     for handler, _args in bindings:
-        for quiet, logger in _DEBUG_ONLY:
-            if handler is quiet and not logger.isEnabledFor(logging.DEBUG):
-                break
-        else:
+        try:
+            logger = _DEBUG_ONLY.get(handler)
+        except TypeError:  # an unhashable callable object: not one of ours
+            return False
+        if logger is None or logger.isEnabledFor(logging.DEBUG):
             return False
     return True
 

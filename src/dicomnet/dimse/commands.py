@@ -33,7 +33,7 @@ import re
 from enum import IntEnum
 from operator import itemgetter
 from struct import Struct, error
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, TypeAlias
 
 from pydicom.datadict import dictionary_VM, dictionary_VR, keyword_dict
 
@@ -375,15 +375,37 @@ def _encode_bytes(value: CommandValue) -> bytes:
     return value
 
 
-_VALUE_ENCODERS: Final[dict[_Kind, Callable[[CommandValue], bytes]]] = {
-    _Kind.US: lambda value: _US.pack(_int_value(value)),
-    _Kind.UL: lambda value: _UL.pack(_int_value(value)),
-    _Kind.UI: lambda value: _text_value(value, _Kind.UI),
-    _Kind.TEXT: lambda value: _text_value(value, _Kind.TEXT),
-    _Kind.LT: lambda value: _text_value(value, _Kind.LT),
-    _Kind.AT: lambda value: _encode_at(_int_list(value)),
-    _Kind.US_MULTI: lambda value: _encode_us_list(_int_list(value)),
-    _Kind.BYTES: _encode_bytes,
+# Whole-element encoders, header included: a US or UL element (most of a
+# command set) is one struct call, not a header call, a value call and a join.
+_US_ELEMENT: Final = Struct("<HHLH")
+_UL_ELEMENT: Final = Struct("<HHLL")
+_ElementEncoder: TypeAlias = "Callable[[int, CommandValue], bytes]"
+
+
+def _header_and(encode: Callable[[CommandValue], bytes]) -> _ElementEncoder:
+    pack_header = _ELEMENT_HEADER.pack
+
+    def element(tag: int, value: CommandValue) -> bytes:
+        encoded = encode(value)
+        return pack_header(0, tag, len(encoded)) + encoded
+
+    return element
+
+
+_ELEMENT_ENCODERS: Final[dict[_Kind, _ElementEncoder]] = {
+    _Kind.US: lambda tag, value: _US_ELEMENT.pack(0, tag, 2, _int_value(value)),
+    _Kind.UL: lambda tag, value: _UL_ELEMENT.pack(0, tag, 4, _int_value(value)),
+    _Kind.UI: _header_and(lambda value: _text_value(value, _Kind.UI)),
+    _Kind.TEXT: _header_and(lambda value: _text_value(value, _Kind.TEXT)),
+    _Kind.LT: _header_and(lambda value: _text_value(value, _Kind.LT)),
+    _Kind.AT: _header_and(lambda value: _encode_at(_int_list(value))),
+    _Kind.US_MULTI: _header_and(lambda value: _encode_us_list(_int_list(value))),
+    _Kind.BYTES: _header_and(_encode_bytes),
+}
+#: Keyword -> (element, whole-element encoder), for every known command element.
+_ENCODING: Final[dict[str, tuple[int, _ElementEncoder]]] = {
+    keyword: (element, _ELEMENT_ENCODERS[kind])
+    for keyword, (element, kind) in _BY_KEYWORD.items()
 }
 
 
@@ -420,19 +442,17 @@ def encode_command(fields: Mapping[str, CommandValue]) -> bytes:
         An unknown key, or a value its element cannot hold.
     """
     elements = []
+    encoding = _ENCODING
     for key, value in fields.items():
-        element, kind = _element_for(key)
-        if element:
-            elements.append((element, kind, value))
+        entry = encoding.get(key)
+        if entry is None:
+            element, kind = _element_for(key)
+            entry = (element, _ELEMENT_ENCODERS[kind])
+        if entry[0]:  # (0000,0000) is computed below
+            elements.append((entry[0], entry[1], value))
     elements.sort(key=itemgetter(0))
-    pack_header = _ELEMENT_HEADER.pack
-    parts = []
     try:
-        for element, kind, value in elements:
-            encoded = _VALUE_ENCODERS[kind](value)
-            parts.append(pack_header(0, element, len(encoded)))
-            parts.append(encoded)
-        body = b"".join(parts)
+        body = b"".join([encode(element, value) for element, encode, value in elements])
         return _GROUP_LENGTH.pack(0, 0, 4, len(body)) + body
     except (error, OverflowError) as exc:
         raise LocalProtocolError(f"cannot encode command set: {exc}") from exc

@@ -17,7 +17,7 @@ one we received without one an :class:`~dicomnet.errors.InvalidMessageError`.
 from __future__ import annotations
 
 from io import BytesIO
-from typing import TYPE_CHECKING, ClassVar, Final, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar, cast
 
 from pydicom.tag import BaseTag, Tag
 
@@ -75,6 +75,13 @@ class _Field(Generic[_T]):
         """Return ``value`` converted for storage, or raise."""
         raise NotImplementedError
 
+    def load(self, instance: object, value: object) -> None:
+        """Set a value decoded from a received command (not ``None``).
+
+        As assignment, minus what the decoder already guarantees.
+        """
+        instance.__dict__[self.slot] = self.check(value)
+
 
 class _US(_Field[int]):
     """An unsigned short (PS3.5 VR US): Message ID, Status, counts..."""
@@ -85,6 +92,13 @@ class _US(_Field[int]):
         if not 0 <= value <= _US_MAX:
             raise ValueError(f"{self.name} must be between 0 and 65535")
         return int(value)
+
+    def load(self, instance: object, value: object) -> None:
+        # Two decoded bytes are always an int within range.
+        if type(value) is int:
+            instance.__dict__[self.slot] = value
+        else:
+            super().load(instance, value)
 
 
 class _Priority(_Field[int]):
@@ -482,6 +496,22 @@ def _layout(
     return cls._REQUEST_FIELDS, cls._REQUEST_DATA, cls.REQUEST_KEYWORDS
 
 
+_LOADERS: dict[type[DimsePrimitive], dict[str, _Field[Any]]] = {}
+
+
+def _loaders(cls: type[DimsePrimitive]) -> dict[str, _Field[Any]]:
+    """Return the field descriptors of ``cls`` by name (built once per class)."""
+    loaders = _LOADERS.get(cls)
+    if loaders is None:
+        loaders = {}
+        for klass in reversed(cls.__mro__):
+            for name, attr in vars(klass).items():
+                if isinstance(attr, _Field):
+                    loaders[name] = attr
+        _LOADERS[cls] = loaders
+    return loaders
+
+
 def to_command(
     primitive: DimsePrimitive, *, response: bool, external_data: bool = False
 ) -> tuple[dict[str, CommandValue], bytes | None]:
@@ -598,12 +628,17 @@ def from_command(
     names, data_name, mandatory = _layout(cls, response=response)
     announced = has_data_set(fields)
     primitive = cls()
+    loaders = _loaders(cls)
     try:
         for name in names:
             value = fields.get(name)
             # PS3.5 7.1: an empty value is no value.
             if value is not None and value != "":
-                setattr(primitive, name, value)
+                loader = loaders.get(name)
+                if loader is None:  # a plain property: assign as users do
+                    setattr(primitive, name, value)
+                else:
+                    loader.load(primitive, value)
     except (TypeError, ValueError) as exc:
         raise InvalidMessageError(f"{primitive.msg_type}: {exc}") from exc
     if announced and data_name is None:

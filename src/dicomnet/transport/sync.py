@@ -59,6 +59,9 @@ T = TypeVar("T")
 _RECV_SIZE: Final = 256 * 1024
 # Buffers per sendmsg call: below Linux's IOV_MAX of 1024.
 _IOV_MAX: Final = 512
+# Below this many bytes in all, the buffers to write are joined and sent with
+# one send() instead of a gathered sendmsg().
+_JOIN_BELOW: Final = 4096
 
 _WOULD_BLOCK: Final = (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
 _ErrorMap: TypeAlias = "Mapping[type[BaseException], type[TransportError]]"
@@ -440,14 +443,15 @@ class AssociationDriver:
         self._pump()
 
     def _wait_time(self) -> float | None:
-        deadlines = [
-            d
-            for d in (self._connection.get_timer(), self._idle_deadline)
-            if d is not None
-        ]
-        if not deadlines:
-            return None
-        return max(0.0, min(deadlines) - self._clock())
+        timer = self._connection.get_timer()
+        idle = self._idle_deadline
+        if timer is None:
+            if idle is None:
+                return None
+            deadline = idle
+        else:
+            deadline = timer if idle is None else min(timer, idle)
+        return max(0.0, deadline - self._clock())
 
     def _drain_wake(self) -> None:
         try:
@@ -482,8 +486,10 @@ class AssociationDriver:
             self._transport_closed(now)
 
     def _run_calls(self) -> None:
-        # Calls left once the connection is gone fail in _finish().
-        while not self._finished:
+        # Calls left once the connection is gone fail in _finish(). Emptiness is
+        # read without the lock: a call queued just after this test also wakes
+        # the selector, so the next step runs it.
+        while self._calls and not self._finished:
             with self._lock:
                 if not self._calls:
                     return
@@ -563,6 +569,11 @@ class AssociationDriver:
         """
         if len(parts) == 1 or isinstance(sock, ssl.SSLSocket):
             self._send_all(sock, parts[0] if len(parts) == 1 else b"".join(parts))
+            return
+        if sum(map(len, parts)) <= _JOIN_BELOW:
+            # A few small buffers (a command, a response): one copy costs less
+            # than the views and gather list sendmsg needs.
+            self._send_all(sock, b"".join(parts))
             return
         views = deque(memoryview(part).cast("B") for part in parts)
         deadline = _deadline(self._clock(), self._idle_timeout)
