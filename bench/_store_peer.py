@@ -6,9 +6,12 @@ same API, so both run *the same* handler and the same client code::
     python bench/_store_peer.py scp --lib dicomnet --port 11112 --out DIR
     python bench/_store_peer.py scp --lib pynetdicom --port 11112        # not written
     python bench/_store_peer.py scp --lib dicomnet --port 11112 --out DIR --chunked
+    python bench/_store_peer.py scp --lib dicomnet --port 11112 --out DIR --processes 2
     python bench/_store_peer.py scu --lib pynetdicom --port 11112 [--chunked] DIR...
 
-The SCP serves until SIGINT. The SCU sends every file below the directories
+The SCP serves until SIGINT. ``--processes N`` (dicomnet only: pynetdicom has
+no such option) serves from N pre-forked processes, as ``storescp --fork``
+serves from a child per association. The SCU sends every file below the directories
 (sorted by path) over one association and prints one JSON line: files sent,
 successes, and the seconds from ``associate`` to the end of ``release``.
 pynetdicom is a test peer: ``src/`` never imports it, this program does.
@@ -83,8 +86,11 @@ def serve(args: argparse.Namespace) -> None:
         handler = (module.evt.EVT_C_STORE, store_chunked, [Path(args.out)])
     else:
         handler = (module.evt.EVT_C_STORE, store_written, [Path(args.out)])
+    # A dicomnet extension: passed only when asked for, so that the same call
+    # runs on pynetdicom.
+    extra = {"processes": args.processes} if args.processes is not None else {}
     with contextlib.suppress(KeyboardInterrupt):  # SIGINT is the stop signal
-        ae.start_server((HOST, args.port), block=True, evt_handlers=[handler])
+        ae.start_server((HOST, args.port), block=True, evt_handlers=[handler], **extra)
 
 
 def send(args: argparse.Namespace) -> dict[str, Any]:
@@ -121,8 +127,15 @@ def main() -> None:
         "--chunked", action="store_true", help="STORE_*_CHUNKED_DATASET"
     )
     parser.add_argument("--max-pdu", type=int, help="AE.maximum_pdu_size")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        help="SCP, dicomnet only: serve from N pre-forked processes",
+    )
     parser.add_argument("dirs", nargs="*", help="SCU: directories of files to send")
     args = parser.parse_intermixed_args()
+    if args.processes is not None and (args.lib != "dicomnet" or args.role != "scp"):
+        parser.error("--processes is a dicomnet SCP option")
     # Warnings and errors of either library end up in the log the benchmark
     # keeps for a failed run; nothing is logged below WARNING.
     logging.basicConfig(

@@ -9,7 +9,8 @@ Workloads (every file on tmpfs, every peer in its own process, loopback only):
 - W3: 1000 datasets of ~1 KB (no pixel data), written and not written.
 - W4: one ~1 GB multi-frame instance, received and written; the Python SCPs
   use ``_config.STORE_RECV_CHUNKED_DATASET = True`` for it.
-- W5: 10 ``storescu`` started together, 100 CT images each (``storescp --fork``).
+- W5: 10 ``storescu`` started together, 100 CT images each (``storescp --fork``;
+  the dicomnet SCP with ``--processes`` = the machine's cores: pre-forked).
 - W6: the SCUs: dicomnet, pynetdicom (the same code, chunked send off and on)
   and ``storescu`` each send the 1000 CT images to DCMTK ``storescp``.
 
@@ -256,6 +257,12 @@ class Scenario:
     chunked: bool = False
     parallel: bool = False
     max_pdu: int | None = None
+    processes: int = 1  # a dicomnet SCP's pre-forked processes
+
+    @property
+    def forks(self) -> bool:
+        """Whether the SCP serves in child processes (CPU and RSS are theirs)."""
+        return (self.scp == "dcmtk" and self.parallel) or self.processes > 1
 
     @property
     def tested(self) -> str:
@@ -290,6 +297,9 @@ def scenarios(n: int, frames: int, max_pdu: int | None) -> list[Scenario]:
         for scp in SCPS:
             settings = {"max_pdu": max_pdu, **options}
             settings["chunked"] = settings.get("chunked", False) and scp != "dcmtk"
+            if settings.get("parallel") and scp == "dicomnet":
+                # As storescp runs with --fork: every core serves.
+                settings["processes"] = os.cpu_count() or 1
             rows.append(Scenario(workload, label, scp, "storescu", data, **settings))
     for scu, chunked in W6_SCUS:
         label = f"{ct} to storescp"
@@ -335,6 +345,7 @@ def scp_command(sc: Scenario, port: int, out: Path, wrapper: list[str]) -> list[
     command += ["--port", str(port), *pdu]
     command += ["--out", str(out)] if sc.write else []
     command += ["--chunked"] if sc.chunked else []
+    command += ["--processes", str(sc.processes)] if sc.processes > 1 else []
     return command
 
 
@@ -413,6 +424,8 @@ class Runner:
             if sc.scp != "dcmtk"
             else process.pid
         )
+        if sc.processes > 1:
+            pid = forking_parent(pid)
         return process, pid, port
 
     def run_clients(
@@ -486,15 +499,18 @@ class Runner:
         _, pid, port = self.start_scp(sc, out)
         if error := self.warm_up(port, out):
             return Result(error=error)
-        # A forking storescp serves in children: their CPU time is summed, and
-        # the parent's memory says nothing about theirs.
-        fork = sc.scp == "dcmtk" and sc.parallel
+        # A forking storescp and a pre-forked dicomnet SCP serve in children:
+        # their CPU time is summed, and the parent's memory says nothing about
+        # theirs.
+        fork = sc.forks
         rss = None if fork else common.status_kib(pid, "VmRSS")
         if not fork:
             common.reset_peak_rss(pid)
         cpu = common.cpu_seconds(pid, with_children=fork)
         seconds, outputs = self.run_clients(sc, port)
-        if fork:
+        if fork and sc.scp == "dcmtk":
+            # storescp's children end with their associations; the pre-forked
+            # ones live on, their CPU time read live from /proc.
             wait_children_done(pid)
         expected = self.sizes[sc.data]
         result = Result(seconds=seconds, instances=len(expected), nbytes=sum(expected))
@@ -546,6 +562,23 @@ class Runner:
 def last_line(text: str) -> str:
     lines = [line for line in text.splitlines() if line.strip()]
     return lines[-1][:200] if lines else "(no output)"
+
+
+def forking_parent(pid: int) -> int:
+    """The pre-forked server's parent: ``find_process`` finds a child.
+
+    The children are forks, with the parent's very command line; a wrapper
+    (a profiler) has another one.
+    """
+    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    while True:
+        parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        try:
+            if Path(f"/proc/{parent}/cmdline").read_bytes() != cmdline:
+                return pid
+        except OSError:
+            return pid
+        pid = parent
 
 
 def wait_children_done(pid: int, timeout: float = 10) -> None:
@@ -622,6 +655,7 @@ def print_table(results: dict[Scenario, Result]) -> None:
     for sc, r in results.items():
         scu = sc.scu + (" chunked" if sc.chunked and sc.workload == "W6" else "")
         scp = sc.scp + (" chunked" if sc.chunked and sc.workload != "W6" else "")
+        scp += f" {sc.processes} procs" if sc.processes > 1 else ""
         head = f"{sc.workload:<3}{sc.label:<32}{scp:<19}{scu:<20}{sc.receiver_pdu:>8}"
         if r.error:
             print(

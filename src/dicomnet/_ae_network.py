@@ -8,8 +8,10 @@ has one responsibility; ``ApplicationEntity`` inherits this mixin.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
+import os
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +35,7 @@ from dicomnet.service_class import (
     StorageServiceClass,
 )
 from dicomnet.sop_class import uid_to_service_class
+from dicomnet.transport._prefork import serve_preforked
 from dicomnet.transport.server import AssociationServer, ThreadedAssociationServer
 
 if TYPE_CHECKING:
@@ -185,13 +188,59 @@ class NetworkMixin:
         evt_handlers: Sequence[Any] | None = None,
         ae_title: str | None = None,
         contexts: Sequence[PresentationContext] | None = None,
+        *,
+        processes: int = 1,
     ) -> ThreadedAssociationServer | None:
         """Listen for association requests (pynetdicom's ``AE.start_server``).
 
         ``block=True`` serves on this thread until :meth:`shutdown` runs on
         another one (or Ctrl-C) and returns ``None``; ``block=False`` returns
         the running :class:`~dicomnet.transport.ThreadedAssociationServer`.
+
+        Parameters
+        ----------
+        address : tuple
+            ``(host, port)`` or the IPv6 ``(host, port, flowinfo, scope_id)``.
+        block : bool, optional
+            Serve on this thread (default) or on a thread of the server's.
+        ssl_context : ssl.SSLContext, optional
+            Wrap accepted connections in TLS.
+        evt_handlers : list, optional
+            ``(event, handler[, args])`` items bound on the server.
+        ae_title : str, optional
+            The AE title to answer to, default :attr:`ae_title`.
+        contexts : list of PresentationContext, optional
+            The supported contexts, default :attr:`supported_contexts`.
+        processes : int, optional
+            A dicomnet extension for multi-core servers (POSIX, ``block=True``
+            only): with ``N > 1`` the address is bound and listened on once,
+            then ``N - 1`` worker processes are forked, before any server
+            thread starts, and every process accepts on the shared socket and
+            serves its associations on its own threads, with the handlers
+            inherited through the fork. What is per process:
+            :attr:`maximum_associations` and :attr:`active_associations`
+            count that process's associations only, and a handler's side
+            effects (counters, lists, open files) happen in the process that
+            served the association, as in gunicorn's workers. :meth:`shutdown`
+            from another thread of this process, SIGTERM or Ctrl-C (both only
+            when this runs on the main thread) ends the workers too, and this
+            method returns once all have exited. A worker that dies is logged
+            and not replaced; workers exit if this process is killed.
+
+            .. versionadded:: 0.1
+
+        Returns
+        -------
+        ThreadedAssociationServer or None
+            The running server with ``block=False``, else ``None``.
+
+        Raises
+        ------
+        ValueError
+            ``processes`` below 1, or above 1 with ``block=False`` or where
+            ``os.fork`` does not exist.
         """
+        _check_processes(processes, block=block)
         server_class = AssociationServer if block else ThreadedAssociationServer
         server = self.make_server(
             address, ae_title, contexts, ssl_context, evt_handlers, server_class
@@ -202,6 +251,12 @@ class NetworkMixin:
             assert isinstance(server, ThreadedAssociationServer)  # noqa: S101
             server.start()
             return server
+        if processes > 1:
+            # Ctrl-C is a graceful stop there, unless the user set a SIGINT
+            # handler of their own that raises.
+            with contextlib.suppress(KeyboardInterrupt):
+                serve_preforked(server, processes)
+            return None
         try:
             server.serve_forever()
         except KeyboardInterrupt:
@@ -269,6 +324,18 @@ class NetworkMixin:
             maximum_associations_reached=len(others) >= self.maximum_associations,
         )
         return policy, _decisions(assoc, UserInformation.from_item(rq.user_information))
+
+
+def _check_processes(processes: object, *, block: bool) -> None:
+    """Validate ``start_server``'s ``processes`` argument."""
+    if not isinstance(processes, int) or isinstance(processes, bool):
+        raise TypeError("'processes' must be an int")
+    if processes < 1:
+        raise ValueError("'processes' must be at least 1")
+    if processes > 1 and not block:
+        raise ValueError("'processes' > 1 requires 'block=True'")
+    if processes > 1 and not hasattr(os, "fork"):
+        raise ValueError("'processes' > 1 requires os.fork() (POSIX)")
 
 
 def unrestricted_storage_contexts(

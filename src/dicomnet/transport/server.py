@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     import ssl
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
 __all__ = [
     "AcceptorFactory",
@@ -137,9 +137,8 @@ class AssociationServer(socketserver.TCPServer):
         self._loop_done = threading.Event()
         self._loop_done.set()
         self._serve_ident: int | None = None
-        self._wake_r, self._wake_w = socket.socketpair()
-        self._wake_r.setblocking(False)  # noqa: FBT003  (the stdlib signature)
-        self._wake_w.setblocking(False)  # noqa: FBT003  (the stdlib signature)
+        self._watched: dict[int, Callable[[], bool]] = {}
+        self._wake_r, self._wake_w = _wake_pair()
         handler = request_handler or socketserver.BaseRequestHandler
         # On a bind failure TCPServer calls server_close(), which releases the
         # wake-up pair too, and re-raises.
@@ -207,21 +206,70 @@ class AssociationServer(socketserver.TCPServer):
             with selectors.DefaultSelector() as selector:
                 selector.register(self.socket, selectors.EVENT_READ)
                 selector.register(self._wake_r, selectors.EVENT_READ)
+                for fd, callback in self._watched.items():
+                    selector.register(fd, selectors.EVENT_READ, callback)
                 while not self._stop_requested:
                     for key, _mask in selector.select():
                         if key.fileobj is self.socket and not self._stop_requested:
                             self._accept_one()
+                        elif key.data is not None and not key.data():
+                            selector.unregister(key.fileobj)
                     self.service_actions()
         finally:
             self._serve_ident = None
             self._loop_done.set()
 
+    def watch(self, fd: int, callback: Callable[[], bool]) -> None:
+        """Call ``callback`` on the serving thread whenever ``fd`` is readable.
+
+        For a supervisor sharing the accept loop (the pre-forked servers of
+        :mod:`dicomnet.transport._prefork` watch their pipes here). Register
+        before :meth:`serve_forever` starts; ``callback`` returns ``False`` to
+        stop watching ``fd``.
+
+        Parameters
+        ----------
+        fd : int
+            A file descriptor that the callback reads.
+        callback : callable
+            Called without arguments; returns whether to keep watching.
+        """
+        self._watched[fd] = callback
+
+    def request_stop(self) -> None:
+        """Make the accept loop return, without waiting for it: signal-safe.
+
+        Unlike :meth:`shutdown` it takes no lock and joins nothing, so a
+        signal handler running on the serving thread itself may call it; the
+        associations and the listening socket are left to :meth:`shutdown`.
+        """
+        self._stop_requested = True
+        with suppress(BlockingIOError, OSError):
+            self._wake_w.send(b"\0")
+
+    def after_fork(self) -> None:
+        """Take the server over in a forked child, before it serves.
+
+        The wake-up pair is the parent's too: a wake-up byte the parent sent
+        would stay unread in the shared pair and make every process's loop
+        spin. The child gets a pair of its own; the listening socket stays
+        shared, which is the point of forking.
+        """
+        old = (self._wake_r, self._wake_w)
+        self._wake_r, self._wake_w = _wake_pair()
+        for sock in old:
+            sock.close()
+        self._associations = []
+        self._watched = {}
+
     def _accept_one(self) -> None:
         try:
             request, client_address = self.get_request()
         except OSError:
-            # Nothing to accept after all (reset before accept) or no file
-            # descriptors left: the loop goes on either way.
+            # Nothing to accept after all: reset before accept, another
+            # process of a pre-forked server took the connection (EAGAIN on
+            # the shared non-blocking socket), or no file descriptors left.
+            # The loop goes on either way.
             return
         if not self.verify_request(request, client_address):
             self.shutdown_request(request)
@@ -294,6 +342,14 @@ class AssociationServer(socketserver.TCPServer):
         # Caller holds the lock; a closed pair means the loop cannot run.
         with suppress(BlockingIOError, OSError):
             self._wake_w.send(b"\0")
+
+
+def _wake_pair() -> tuple[socket.socket, socket.socket]:
+    """Return a non-blocking socketpair that wakes the accept loop's selector."""
+    wake_r, wake_w = socket.socketpair()
+    wake_r.setblocking(False)  # noqa: FBT003  (the stdlib signature)
+    wake_w.setblocking(False)  # noqa: FBT003  (the stdlib signature)
+    return wake_r, wake_w
 
 
 class ThreadedAssociationServer(AssociationServer):
