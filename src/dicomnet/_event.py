@@ -78,10 +78,14 @@ class Event:
         # The handler-facing layer may read the clock; the core never does.
         self.timestamp = datetime.now()  # noqa: DTZ005  (pynetdicom: naive local time)
         self._decoded: dict[str, Dataset] = {}
-        for key, value in (attrs or {}).items():
-            if hasattr(type(self), key) or key in self.__dict__:
-                raise AttributeError(f"'Event' object already has an attribute '{key}'")
-            setattr(self, key, value)
+        if attrs:
+            taken = _taken_names(type(self))
+            for key in attrs:
+                if key in taken:
+                    raise AttributeError(
+                        f"'Event' object already has an attribute '{key}'"
+                    )
+            self.__dict__.update(attrs)
 
     @property
     def event(self) -> EventType:
@@ -276,3 +280,18 @@ def _read_all(value: object) -> bytes:
 def _strip_meta(data: bytes) -> bytes:
     """Return the data set of a Part 10 file, after its File Meta Information."""
     return data[data_set_offset(data) :]
+
+
+_TAKEN: dict[type, frozenset[str]] = {}
+
+
+def _taken_names(cls: type) -> frozenset[str]:
+    """Names an event attribute may not take: the class's and ``__init__``'s.
+
+    Computed once per class; an Event is built for every DIMSE message.
+    """
+    names = _TAKEN.get(cls)
+    if names is None:
+        names = frozenset(dir(cls)) | {"assoc", "_event", "timestamp", "_decoded"}
+        _TAKEN[cls] = names
+    return names

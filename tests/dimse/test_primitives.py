@@ -219,3 +219,37 @@ def test_compat_facade_reexports():
     assert {C_FIND, C_GET, N_ACTION, N_CREATE, N_DELETE, N_GET, N_SET} <= set(
         ALL_PRIMITIVES
     )
+
+
+def test_response_to_echoes_the_request() -> None:
+    from dicomnet.dimse.primitives import C_ECHO, C_STORE, N_ACTION, response_to
+
+    store = C_STORE()
+    store.MessageID = 7
+    store.AffectedSOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
+    store.AffectedSOPInstanceUID = "1.2.3.4"
+    response = response_to(store)
+    assert type(response) is C_STORE
+    assert response.MessageIDBeingRespondedTo == 7
+    assert response.AffectedSOPClassUID == "1.2.840.10008.5.1.4.1.1.2"
+    assert response.AffectedSOPInstanceUID == "1.2.3.4"
+    assert response.MessageID is None
+    assert response.Status is None
+
+    echo = C_ECHO()
+    echo.MessageID = 3
+    echo.AffectedSOPClassUID = "1.2.840.10008.1.1"
+    answer = response_to(echo)
+    assert (answer.MessageIDBeingRespondedTo, answer.AffectedSOPClassUID) == (
+        3,
+        "1.2.840.10008.1.1",
+    )
+    assert not hasattr(type(answer), "AffectedSOPInstanceUID")
+
+    # N-ACTION names the instance as Requested...; the response's Affected
+    # SOP Instance UID is the service's to set, not copied.
+    action = N_ACTION()
+    action.MessageID = 9
+    action.RequestedSOPClassUID = "1.2.840.10008.1.20.1"
+    action.RequestedSOPInstanceUID = "1.2.840.10008.1.20.1.1"
+    assert response_to(action).AffectedSOPInstanceUID is None

@@ -48,10 +48,12 @@ __all__ = [
     "N_SET",
     "DimsePrimitive",
     "from_command",
+    "response_to",
     "to_command",
 ]
 
 _T = TypeVar("_T")
+_P = TypeVar("_P", bound="DimsePrimitive")
 _US_MAX: Final = 0xFFFF
 #: PS3.5 Table 6.2-1: a Long String (the VR of Error Comment) holds 64 characters.
 _LO_MAX: Final = 64
@@ -494,6 +496,38 @@ def _layout(
         fields = (*cls._RESPONSE_FIELDS, *cls.STATUS_OPTIONAL_KEYWORDS)
         return fields, cls._RESPONSE_DATA, cls.RESPONSE_KEYWORDS
     return cls._REQUEST_FIELDS, cls._REQUEST_DATA, cls.REQUEST_KEYWORDS
+
+
+def response_to(request: _P) -> _P:
+    """Return a response primitive to ``request`` with what it echoes set.
+
+    *Message ID Being Responded To* is the request's *Message ID*, and the
+    *Affected SOP Class UID* and *Affected SOP Instance UID* are the request's
+    where the response has them (PS3.7 9.3 and 10.3: "shall be the same as"
+    the request's). The values are copied as the request holds them, already
+    checked, not validated again: this runs for every message a SCP answers.
+
+    Parameters
+    ----------
+    request : DimsePrimitive
+        The received request.
+
+    Returns
+    -------
+    DimsePrimitive
+        A new primitive of the same class, its status still unset.
+    """
+    cls = type(request)
+    response = cls()
+    held = request.__dict__
+    fields = response.__dict__
+    fields["_MessageIDBeingRespondedTo"] = held.get("_MessageID")
+    has = _loaders(cls)
+    for name in ("AffectedSOPClassUID", "AffectedSOPInstanceUID"):
+        value = held.get("_" + name)
+        if value is not None and name in has:
+            fields["_" + name] = value
+    return response
 
 
 _LOADERS: dict[type[DimsePrimitive], dict[str, _Field[Any]]] = {}

@@ -33,7 +33,7 @@ from pydicom.uid import (
 from dicomnet import _config
 from dicomnet import events as evt
 from dicomnet._part10 import FileMetaSummary, data_set_offset, summarise_file_meta
-from dicomnet.dimse.primitives import C_STORE
+from dicomnet.dimse.primitives import C_STORE, response_to
 from dicomnet.services._respond import message_context, send_response
 from dicomnet.services._spool import FileSink
 from dicomnet.services._status import apply_status
@@ -222,10 +222,7 @@ def answer_c_store(
 ) -> None:
     """Run the EVT_C_STORE handler and send the C-STORE response (PS3.7 9.3.1)."""
     request = message.primitive
-    response = C_STORE()
-    response.MessageIDBeingRespondedTo = request.MessageID
-    response.AffectedSOPClassUID = request.AffectedSOPClassUID
-    response.AffectedSOPInstanceUID = getattr(request, "AffectedSOPInstanceUID", None)
+    response = response_to(request)
     sink = message.sink
     try:
         result = _run_handler(assoc, message, sink)

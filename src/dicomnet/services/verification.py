@@ -14,7 +14,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from dicomnet import events as evt
-from dicomnet.dimse.primitives import C_ECHO
+from dicomnet.dimse.primitives import C_ECHO, response_to
 from dicomnet.services._respond import message_context, send_response
 from dicomnet.services._status import apply_status
 
@@ -49,9 +49,7 @@ def answer_c_echo(
     """Run the EVT_C_ECHO handler and send the C-ECHO response (PS3.7 9.3.5)."""
     request = message.primitive
     context = message_context(assoc, message)
-    response = C_ECHO()
-    response.MessageIDBeingRespondedTo = request.MessageID
-    response.AffectedSOPClassUID = request.AffectedSOPClassUID
+    response = response_to(request)
     try:
         result = assoc._trigger(  # noqa: SLF001  (the association's own registry)
             evt.EVT_C_ECHO, {"request": request, "context": context}

@@ -30,6 +30,7 @@ from dicomnet.ul.fsm import (
     State,
     accepts_data,
     fire,
+    fire_data_indication,
 )
 from dicomnet.ul.pdu import (
     A_ABORT,
@@ -40,6 +41,8 @@ from dicomnet.ul.pdu import (
     A_RELEASE_RQ,
     P_DATA_TF,
     PDU,
+    PDUType,
+    decode_p_data_tf,
     decode_pdu,
 )
 
@@ -291,8 +294,22 @@ class UpperLayer:
                 return
             if raw is None:
                 return
+            if raw[0] == _P_DATA_TF:
+                # The hot path: framing has checked the header already.
+                try:
+                    pdu = decode_p_data_tf(raw)
+                except RemoteProtocolError as exc:
+                    fire(machine, Event.EVT19, exc, now)
+                else:
+                    fire_data_indication(machine, pdu, now)
+                continue
             event, payload = _classify(raw)
             fire(machine, event, payload, now)
+
+
+#: The PDU type byte of a P-DATA-TF (PS3.8 9.3.5), as a plain int: it is
+#: compared with the first byte of every received PDU.
+_P_DATA_TF: Final = int(PDUType.P_DATA_TF)
 
 
 def _classify(raw: memoryview) -> tuple[Event, Payload]:

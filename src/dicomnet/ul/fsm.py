@@ -72,6 +72,7 @@ __all__ = [
     "State",
     "accepts_data",
     "fire",
+    "fire_data_indication",
 ]
 
 _LOGGER = logging.getLogger(__name__)
@@ -248,6 +249,25 @@ def fire(machine: Machine, event: Event, payload: Payload, now: float) -> None:
             action.value,
             next_state.value,
         )
+
+
+def fire_data_indication(machine: Machine, pdu: P_DATA_TF, now: float) -> None:
+    """Evt10 (a P-DATA-TF received): ``fire(machine, Event.EVT10, pdu, now)``.
+
+    The hot path of every received P-DATA-TF. In Sta6 the cell is DT-2 and the
+    next state Sta6 (PS3.8 Table 9-10), so when no transition is reported or
+    logged the action runs without the table lookup; in any other case, and in
+    any other state, it is :func:`fire` itself.
+    """
+    if (
+        machine.state is not State.STA6
+        or machine.report_transitions
+        or _LOGGER.isEnabledFor(logging.DEBUG)
+    ):
+        fire(machine, Event.EVT10, pdu, now)
+        return
+    machine.now = now
+    machine.events.append(DataIndication(pdu=pdu))  # DT-2
 
 
 # --- payload helpers ------------------------------------------------------------

@@ -315,7 +315,27 @@ def _decode_abort(view: memoryview) -> A_ABORT:
     return A_ABORT(source=source, reason=reason)
 
 
-def _decode_p_data_tf(view: memoryview) -> P_DATA_TF:
+def decode_p_data_tf(view: memoryview) -> P_DATA_TF:
+    """Decode one whole P-DATA-TF, header included, as a receive buffer frames it.
+
+    :func:`decode_pdu`'s work for this one PDU type, minus the checks framing
+    already made (the type byte, and a length field matching the bytes): the
+    Upper Layer's hot path calls it directly for each P-DATA-TF in Sta6.
+
+    Parameters
+    ----------
+    view : memoryview
+        Exactly one P-DATA-TF PDU; each PDV's data is a slice of it.
+
+    Returns
+    -------
+    P_DATA_TF
+
+    Raises
+    ------
+    RemoteProtocolError
+        A PDV item that does not fit, an even context ID, or no PDV at all.
+    """
     # PS3.8 9.3.5: one or more PDV items. The hot path: one unpack and one
     # memoryview slice per PDV, never a copy of the fragment.
     unpack = _PDV_HEADER.unpack_from
@@ -347,7 +367,7 @@ _DECODERS: Final[dict[int, Callable[[memoryview], PDU]]] = {
     PDUType.A_ASSOCIATE_RQ: _decode_associate_rq,
     PDUType.A_ASSOCIATE_AC: _decode_associate_ac,
     PDUType.A_ASSOCIATE_RJ: _decode_associate_rj,
-    PDUType.P_DATA_TF: _decode_p_data_tf,
+    PDUType.P_DATA_TF: decode_p_data_tf,
     PDUType.A_RELEASE_RQ: _decode_release_rq,
     PDUType.A_RELEASE_RP: _decode_release_rp,
     PDUType.A_ABORT: _decode_abort,
