@@ -371,17 +371,21 @@ class Association(CompositeServiceUser, NormalizedServiceUser):
                 {"message": request, "context": self._context_tuple(context_id)},
             )
 
-        sent = driver.call(send)
-        try:
-            sent.result(self.dimse_timeout)
-        except FutureTimeout:
-            _LOGGER.error("DIMSE timeout: the request could not be sent; aborting")  # noqa: TRY400  (no traceback to show)
-            self._abort_now()
-            responses.put(None)
-        except DicomnetError as exc:
-            _LOGGER.error("Could not send the request: %s", exc)  # noqa: TRY400
+        def failed(sent: Future[None]) -> None:
+            exc = sent.exception()
+            if exc is None:
+                return
+            if isinstance(exc, DicomnetError):
+                _LOGGER.error("Could not send the request: %s", exc)
+            else:
+                _LOGGER.error("Could not send the request", exc_info=exc)
             self._pending.pop(msg_id, None)
             responses.put(None)
+
+        # Not waited for: the caller waits for the responses anyway, and a
+        # request that fails to go out puts None there. One hand-off between
+        # threads per message instead of two (bench W6).
+        driver.call(send).add_done_callback(failed)
         return responses
 
     def _next_response(
@@ -399,13 +403,32 @@ class Association(CompositeServiceUser, NormalizedServiceUser):
                 if not driver.run_until(lambda: not responses.empty(), timeout):
                     raise queue.Empty  # noqa: TRY301  (one timeout path)
                 return responses.get_nowait()
-            return responses.get(timeout=timeout)
+            return self._wait_response(responses, timeout)
         except queue.Empty:
             if self._protocol is not None and self._protocol.state in _ENDING:
                 return None
             _LOGGER.error("DIMSE timeout: no response from the peer; aborting")  # noqa: TRY400  (no traceback to show)
             self._abort_now()
         return None
+
+    def _wait_response(
+        self,
+        responses: queue.SimpleQueue[DimsePrimitive | None],
+        timeout: float | None,
+    ) -> DimsePrimitive | None:
+        """Block for a response; the DIMSE timeout runs once sending is done.
+
+        A large data set may take longer to send than the timeout: the peer
+        cannot answer before it has it all, so the wait starts again while
+        the core is still streaming it out.
+        """
+        while True:
+            try:
+                return responses.get(timeout=timeout)
+            except queue.Empty:  # noqa: PERF203  (taken only at a timeout)
+                protocol = self._protocol
+                if protocol is None or not protocol.is_streaming:
+                    raise
 
     def _poll(self) -> None:
         """Owner thread only: take in what the peer has sent, without waiting."""

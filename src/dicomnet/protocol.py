@@ -321,6 +321,11 @@ class AssociationProtocol:
             self.abort(self._now)
         return self._ul.data_to_send_parts()
 
+    @property
+    def is_streaming(self) -> bool:
+        """Whether a data set is still being read from its file and sent."""
+        return bool(self._streams)
+
     def get_timer(self) -> float | None:
         """Return the ARTIM deadline, or ``None``."""
         return self._ul.get_timer()

@@ -495,3 +495,76 @@ def test_batched_writes_survive_partial_writes(
     sink.close()
     assert sink.path is not None
     assert sink.path.read_bytes() == b"HEAD" + b"".join(fragments)
+
+
+# -- SCU: waiting for the response ---------------------------------------------------
+
+
+def test_a_request_that_cannot_go_out_gets_no_response(
+    scp: AE, scu: AE, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The send runs on the association's thread and is not waited for: its
+    # failure reaches the caller as "no response" (and a log line).
+    from dicomnet.dimse.primitives import C_ECHO
+
+    port = serve(scp, Received())
+    assoc = associate(scu, port, (CTImageStorage, UNCOMPRESSED))
+    request = C_ECHO()
+    request.MessageID = 1
+    request.AffectedSOPClassUID = "1.2.840.10008.1.1"
+    responses = assoc._send_request(99, request)  # context 99 was never accepted
+    assert assoc._next_response(responses) is None
+    assert "Could not send the request" in caplog.text
+    assert assoc.is_established  # a refused send does not end the association
+    assoc.release()
+
+
+def test_the_dimse_timeout_runs_from_the_end_of_sending(
+    scp: AE, scu: AE, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The SCP answers only once the SCU has timed out once while (as the
+    # patched core reports) the data set was still going out: that timeout
+    # must not abort, the wait starts again.
+    import threading
+
+    from dicomnet.protocol import AssociationProtocol
+
+    release = threading.Event()
+
+    def slow(event: evt.Event) -> int:
+        assert release.wait(TIMEOUT)
+        return 0x0000
+
+    port = serve(scp, slow)
+    assoc = associate(scu, port, (CTImageStorage, UNCOMPRESSED))
+    assoc.dimse_timeout = 0.05
+    checks: list[bool] = []
+
+    def streaming(_self: AssociationProtocol) -> bool:
+        checks.append(True)
+        release.set()  # the peer now has it all and answers
+        return len(checks) < 200  # "still sending", within TIMEOUT in all
+
+    monkeypatch.setattr(AssociationProtocol, "is_streaming", property(streaming))
+    status = assoc.send_c_store(ct_dataset())
+    assert status.Status == 0x0000
+    assert checks  # the first wait did time out
+    assert assoc.is_established
+    assoc.release()
+
+
+def test_an_unexpected_error_while_sending_is_logged_with_its_traceback(
+    scp: AE, scu: AE, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = serve(scp, Received())
+    assoc = associate(scu, port, (CTImageStorage, UNCOMPRESSED))
+
+    def broken(_context_id: int) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(assoc, "_context_tuple", broken)
+    status = assoc.send_c_store(ct_dataset())
+    assert "Status" not in status  # no response for the caller
+    assert "RuntimeError: a bug" in caplog.text
+    monkeypatch.undo()
+    assoc.release()
