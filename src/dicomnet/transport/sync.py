@@ -135,6 +135,11 @@ def _deadline(now: float, timeout: float | None) -> float | None:
     return None if timeout is None else now + timeout
 
 
+def _nbytes(buffer: bytes | memoryview) -> int:
+    """Return the size in bytes of a buffer to write, whatever its item format."""
+    return len(buffer) if type(buffer) is bytes else memoryview(buffer).nbytes
+
+
 def _short(address: Address | str) -> tuple[str, int] | None:
     """Return the ``(host, port)`` part of an IP socket address, else None."""
     if isinstance(address, tuple) and len(address) >= 2:
@@ -575,7 +580,9 @@ class AssociationDriver:
             # than the views and gather list sendmsg needs.
             self._send_all(sock, b"".join(parts))
             return
-        views = deque(memoryview(part).cast("B") for part in parts)
+        # The buffers go to sendmsg as they are; only one that went out in
+        # part is cut, as a byte view of its unsent tail.
+        views: deque[bytes | memoryview] = deque(parts)
         deadline = _deadline(self._clock(), self._idle_timeout)
         with map_exceptions(_WRITE_ERRORS):
             while views:
@@ -585,10 +592,10 @@ class AssociationDriver:
                     self._wait_ready(sock, selectors.EVENT_WRITE, deadline)
                     continue
                 # Drop what went out; keep the unsent tail of a partial buffer.
-                while views and sent >= len(views[0]):
-                    sent -= len(views.popleft())
+                while views and sent >= _nbytes(views[0]):
+                    sent -= _nbytes(views.popleft())
                 if sent:
-                    views[0] = views[0][sent:]
+                    views[0] = memoryview(views[0]).cast("B")[sent:]
 
     def _send_all(self, sock: socket.socket, data: bytes | memoryview) -> None:
         view = memoryview(data)

@@ -31,6 +31,7 @@ from dicomnet.ul.fsm import (
     accepts_data,
     fire,
     fire_data_indication,
+    fire_data_request,
 )
 from dicomnet.ul.pdu import (
     A_ABORT,
@@ -228,6 +229,9 @@ class UpperLayer:
             PDU cannot be sent (does not encode, or a P-DATA-TF is longer than
             the peer accepts). Nothing has changed.
         """
+        if type(pdu) is P_DATA_TF:
+            fire_data_request(self._machine, pdu, now)  # the hot path
+            return
         event = _SENT.get(type(pdu))
         if event is None:
             raise LocalProtocolError(f"{type(pdu).__name__} is not a PDU")

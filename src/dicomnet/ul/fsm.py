@@ -73,6 +73,7 @@ __all__ = [
     "accepts_data",
     "fire",
     "fire_data_indication",
+    "fire_data_request",
 ]
 
 _LOGGER = logging.getLogger(__name__)
@@ -268,6 +269,31 @@ def fire_data_indication(machine: Machine, pdu: P_DATA_TF, now: float) -> None:
         return
     machine.now = now
     machine.events.append(DataIndication(pdu=pdu))  # DT-2
+
+
+def fire_data_request(machine: Machine, pdu: P_DATA_TF, now: float) -> None:
+    """Evt9 (P-DATA request): ``fire(machine, Event.EVT9, pdu, now)``.
+
+    The hot path of every P-DATA-TF sent. In Sta6 the cell is DT-1 and the
+    next state Sta6 (PS3.8 Table 9-10), so when no transition is reported or
+    logged the action runs without the table lookup; in any other case, and in
+    any other state, it is :func:`fire` itself.
+
+    Raises
+    ------
+    LocalProtocolError
+        As :func:`fire`: not allowed in this state, or longer than the peer
+        accepts. Nothing has changed.
+    """
+    if (
+        machine.state is not State.STA6
+        or machine.report_transitions
+        or _LOGGER.isEnabledFor(logging.DEBUG)
+    ):
+        fire(machine, Event.EVT9, pdu, now)
+        return
+    machine.now = now
+    _send_data(machine, pdu)  # DT-1
 
 
 # --- payload helpers ------------------------------------------------------------
