@@ -1,7 +1,9 @@
-"""The archive under load: threads storing at once, and 2000 instances."""
+"""The archive under load: threads and forked processes storing at once, 2000 instances."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -142,3 +144,97 @@ def test_two_thousand_instances(tmp_path: Path) -> None:
             )
         )
         assert len(studies) == 30
+
+
+# -- processes forked from the one that opened the archive ----------------------------
+
+#: Run as ``python -c HELPER ROOT``: opens an archive, stores, forks; then the
+#: parent and the child store at once, each its own instances and one shared
+#: instance with its own Instance Number. Prints OK, or fails with a traceback.
+FORK_HELPER = r"""
+import os, sqlite3, sys, traceback
+from pathlib import Path
+from pydicom import Dataset
+from dicomnet.archive import Archive, QueryLevel, QueryModel
+
+EXPLICIT = "1.2.840.10008.1.2.1"
+ROUNDS = 20
+
+
+def instance(sop: str, number: int) -> Dataset:
+    ds = Dataset()
+    ds.PatientID, ds.PatientName = "P1", "Fork^Test"
+    ds.StudyInstanceUID, ds.SeriesInstanceUID = "1.2.5.1", "1.2.5.1.1"
+    ds.SOPInstanceUID, ds.SOPClassUID = sop, "1.2.840.10008.5.1.4.1.1.2"
+    ds.Modality, ds.InstanceNumber = "CT", number
+    return ds
+
+
+def store_rounds(archive: Archive, first: int) -> None:
+    for n in range(ROUNDS):
+        archive.store(dataset=instance("1.2.5.1.1.2", first + n), transfer_syntax=EXPLICIT)
+        archive.store(dataset=instance(f"1.2.5.1.1.{first + n}", 1), transfer_syntax=EXPLICIT)
+
+
+archive = Archive(Path(sys.argv[1]), fsync=False)
+archive.store(dataset=instance("1.2.5.1.1.1", 1), transfer_syntax=EXPLICIT)
+# The connection a careless pool would hand to the child.
+inherited = list(archive._pool._idle)
+assert inherited
+go_r, go_w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    code = 1
+    os.close(go_w)  # a parent that fails ends the wait below
+    try:
+        with archive._pool.connection() as connection:
+            assert all(connection is not old for old in inherited), "inherited"
+        assert os.read(go_r, 1) == b"x", "the parent failed"
+        store_rounds(archive, 2000)
+        code = 0
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        sys.stderr.flush()
+        os._exit(code)
+try:
+    inherited[0].execute("SELECT 1")
+except sqlite3.ProgrammingError:
+    pass  # closed before the fork, as it must be
+else:
+    raise AssertionError("the parent's idle connection crossed the fork")
+os.write(go_w, b"x")
+store_rounds(archive, 1000)
+_, status = os.waitpid(pid, 0)
+assert os.waitstatus_to_exitcode(status) == 0, "the child failed"
+assert archive.instance_count() == 2 + 2 * ROUNDS
+identifier = Dataset()
+identifier.QueryRetrieveLevel = "IMAGE"
+identifier.StudyInstanceUID, identifier.SeriesInstanceUID = "1.2.5.1", "1.2.5.1.1"
+identifier.SOPInstanceUID, identifier.InstanceNumber = "1.2.5.1.1.2", ""
+(match,) = archive.find(identifier, QueryModel.STUDY_ROOT)
+(path,) = archive.retrieve(identifier, QueryModel.STUDY_ROOT)
+from pydicom import dcmread
+# One record and one file, the same last store: the parent's or the child's.
+assert int(match.InstanceNumber) in (1000 + ROUNDS - 1, 2000 + ROUNDS - 1)
+assert dcmread(path).InstanceNumber == match.InstanceNumber
+assert len(list(archive.root.rglob("*.dcm"))) == 2 + 2 * ROUNDS
+assert list((archive.root / ".incoming").iterdir()) == []
+archive.close()
+check = sqlite3.connect(archive.root / "index.sqlite")
+assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+check.close()
+print("OK")
+"""
+
+
+def test_forked_processes_share_the_archive(tmp_path: Path) -> None:
+    """No connection crosses the fork; concurrent stores stay consistent."""
+    result = subprocess.run(
+        [sys.executable, "-c", FORK_HELPER, str(tmp_path / "archive")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (result.returncode, result.stdout) == (0, "OK\n"), result.stderr

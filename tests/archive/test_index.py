@@ -1,15 +1,18 @@
-"""The index module: schema, text of elements, the connection pool."""
+"""The index module: schema, text of elements, the connection pool (and forks)."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from pydicom import Dataset
 from pydicom.dataelem import RawDataElement
 from pydicom.tag import Tag
 
+from dicomnet.archive import index
 from dicomnet.archive.index import (
     _COLUMNS,
     _TABLES,
@@ -79,3 +82,43 @@ def test_pool_reuses_connections(tmp_path: Path) -> None:
     with pool.connection() as again:
         assert again in (first, second)
     pool.close()
+
+
+def test_pool_in_another_process_opens_its_own_connections(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a fork (another PID) the inherited connections are never lent."""
+    pool = ConnectionPool(tmp_path / "index.sqlite")
+    with pool.connection() as before:
+        pass
+    # What os.getpid() returns in a forked child, without forking pytest.
+    child = SimpleNamespace(getpid=lambda: os.getpid() + 1)
+    monkeypatch.setattr(index, "os", child)
+    with pool.connection() as connection:
+        assert connection is not before
+        assert connection.execute("SELECT COUNT(*) FROM instance").fetchone() == (0,)
+    pool.close()
+    # Neither used nor closed in the child: closing is the parent's business.
+    assert before.execute("SELECT 1").fetchone() == (1,)
+    assert before in index._INHERITED
+    with pytest.raises(sqlite3.ProgrammingError):  # the child's own: closed
+        connection.execute("SELECT 1")
+    index._INHERITED.remove(before)
+    before.close()
+
+
+def test_idle_connections_are_closed_before_a_fork(tmp_path: Path) -> None:
+    pool = ConnectionPool(tmp_path / "index.sqlite")
+    with pool.connection() as lent:
+        with pool.connection() as idle:
+            pass
+        index._close_idle_before_fork()  # what os.fork() runs first
+        # A connection lent to a thread at that moment is left alone.
+        assert lent.execute("SELECT 1").fetchone() == (1,)
+    with pytest.raises(sqlite3.ProgrammingError):
+        idle.execute("SELECT 1")
+    # The pool opens new connections afterwards.
+    with pool.connection() as connection:
+        assert connection.execute("SELECT 1").fetchone() == (1,)
+    pool.close()
+    assert pool not in index._POOLS

@@ -527,7 +527,8 @@ def app_logging(options: argparse.Namespace, default: str) -> Iterator[None]:
     Parameters
     ----------
     options : argparse.Namespace
-        The parsed options (``log_level``).
+        The parsed options (``log_level``; with ``processes`` above 1 each
+        line carries the process ID: ``I: [1234] message``).
     default : str
         The level without ``-q``/``-v``/``-d``/``-ll``.
 
@@ -541,7 +542,10 @@ def app_logging(options: argparse.Namespace, default: str) -> Iterator[None]:
     # Quiet: nothing at all, not even errors (DCMTK's -q).
     level = logging.CRITICAL + 1 if name == "quiet" else _LEVELS[name]
     handler: logging.StreamHandler[TextIO] = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname).1s: %(message)s"))
+    # A server in several processes (--processes) tells whose line it is.
+    several = getattr(options, "processes", 1) > 1
+    prefix = "%(levelname).1s: [%(process)d] " if several else "%(levelname).1s: "
+    handler.setFormatter(logging.Formatter(prefix + "%(message)s"))
     saved_level, saved_propagate = logger.level, logger.propagate
     logger.addHandler(handler)
     logger.setLevel(level)

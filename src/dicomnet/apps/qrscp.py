@@ -29,6 +29,17 @@ Like DCMTK's ``dcmqrscp``, with a simpler configuration:
   C-FIND: one Pending response per match (``0xFF01`` when a key is given
   that the archive returns but cannot match at that level), ``0xA900`` for
   an Identifier that does not fit the information model.
+- ``--processes N`` serves from N processes (POSIX) sharing the listening
+  port and the archive: the port is bound once and N - 1 workers are forked
+  before any association (the library's ``AE.start_server(...,
+  processes=N)``). Each process opens its own SQLite connections to the
+  index, which is in WAL mode: readers never wait, and writers of every
+  process queue on SQLite's lock (a busy timeout) rather than fail. An
+  instance stored by two processes at once ends as one index entry and one
+  complete file, the last stored. ``--max-associations`` counts per
+  process, and a C-MOVE's sub-association is made by the process serving the
+  C-MOVE. At ``-v`` the processes' IDs are logged, and every line carries
+  the ID of the process that wrote it. SIGTERM or Ctrl-C stops every process.
 - Each association and each operation is logged at INFO level (``-v``);
   by default only warnings and errors are printed. The exit status is 0
   after an interrupt, 2 for a bad command line, configuration or storage
@@ -52,7 +63,6 @@ from dicomnet import (
     evt,
 )
 from dicomnet.apps._common import (
-    EXIT_CONNECTION,
     EXIT_USAGE,
     AppError,
     add_general_options,
@@ -72,7 +82,13 @@ from dicomnet.apps._qrscp_config import (
     move_destination,
 )
 from dicomnet.apps._qrscp_handlers import ArchiveHandlers, peer_name
-from dicomnet.apps._runner import run_app, serve_until_interrupted
+from dicomnet.apps._runner import (
+    add_processes_option,
+    cannot_listen,
+    run_app,
+    serve_in_processes,
+    serve_until_interrupted,
+)
 from dicomnet.apps.storescp import chunked_receiving
 from dicomnet.archive import Archive
 from dicomnet.sop_class import (
@@ -91,6 +107,7 @@ from dicomnet.ul.pdu import A_ASSOCIATE_RJ
 
 if TYPE_CHECKING:
     import argparse
+    import ssl
     from collections.abc import Sequence
 
     from dicomnet.transport import ThreadedAssociationServer
@@ -165,6 +182,7 @@ def _add_network_options(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="reject association requests beyond N at once (default: 10)",
     )
+    add_processes_option(group)
     group.add_argument(
         "--require-called-aet",
         action="store_true",
@@ -342,11 +360,42 @@ def _open_archive(options: argparse.Namespace) -> Archive:
         ) from exc
 
 
+@dataclass(frozen=True, slots=True)
+class _Setup:
+    """What :func:`start` and the multi-process server both build first."""
+
+    ae: AE
+    context: ssl.SSLContext | None
+    archive: Archive
+    peers: PeerConfig
+    handlers: list[tuple[Any, Any]]
+
+
+def _prepare(options: argparse.Namespace) -> _Setup:
+    """Check the options, open the archive, make the AE and the handlers."""
+    peers = _peers(options)
+    context = server_tls(options)
+    ae = _make_ae(options, peers)
+    archive = _open_archive(options)
+    handlers: list[tuple[Any, Any]] = [
+        (evt.EVT_ACCEPTED, _on_accepted),
+        (evt.EVT_PDU_SENT, _on_pdu_sent),
+        (evt.EVT_RELEASED, _on_released),
+        (evt.EVT_ABORTED, _on_aborted),
+        (evt.EVT_C_ECHO, _on_c_echo),
+        *ArchiveHandlers(
+            archive, options.aetitle, peers.destinations, fsync=options.fsync
+        ).handlers(),
+    ]
+    return _Setup(ae, context, archive, peers, handlers)
+
+
 def start(options: argparse.Namespace) -> QueryRetrieveServer:
-    """Start the SCP in the background; ``.shutdown()`` stops it.
+    """Start the SCP in the background, in this process; ``.shutdown()`` stops it.
 
     :func:`serve` also sets the library's chunked receiving; a caller of
     ``start`` may use :func:`dicomnet.apps.storescp.chunked_receiving`.
+    ``options.processes`` is not used here (see :func:`serve`).
 
     Parameters
     ----------
@@ -364,70 +413,84 @@ def start(options: argparse.Namespace) -> QueryRetrieveServer:
         The configuration, TLS files or archive cannot be used, or the
         address cannot be listened on.
     """
-    peers = _peers(options)
-    context = server_tls(options)
-    ae = _make_ae(options, peers)
-    archive = _open_archive(options)
-    handlers: list[tuple[Any, Any]] = [
-        (evt.EVT_ACCEPTED, _on_accepted),
-        (evt.EVT_PDU_SENT, _on_pdu_sent),
-        (evt.EVT_RELEASED, _on_released),
-        (evt.EVT_ABORTED, _on_aborted),
-        (evt.EVT_C_ECHO, _on_c_echo),
-        *ArchiveHandlers(
-            archive, options.aetitle, peers.destinations, fsync=options.fsync
-        ).handlers(),
-    ]
+    setup = _prepare(options)
     try:
-        server = ae.start_server(
+        server = setup.ae.start_server(
             (options.bind, options.port),
             block=False,
-            ssl_context=context,
-            evt_handlers=handlers,
+            ssl_context=setup.context,
+            evt_handlers=setup.handlers,
         )
     except OSError as exc:
-        archive.close()
-        where = options.bind or "every interface"
-        raise AppError(
-            f"Cannot listen on {where} port {options.port}: {exc.strerror or exc}",
-            EXIT_CONNECTION,
-        ) from exc
+        setup.archive.close()
+        raise cannot_listen(options.bind, options.port, exc) from exc
     assert server is not None  # noqa: S101  (block=False returns the server)
-    running = QueryRetrieveServer(ae, server, archive, peers)
-    _log_start(running, options, tls=context is not None)
-    return running
-
-
-def _log_start(
-    running: QueryRetrieveServer, options: argparse.Namespace, *, tls: bool
-) -> None:
-    host = running.server.server_address[0]
+    running = QueryRetrieveServer(setup.ae, server, setup.archive, setup.peers)
+    host = server.server_address[0]
     _LOGGER.info(
         "Listening on %s port %d as %s%s, archive %s (%d instances)",
         host,
         running.port,
         options.aetitle,
-        " (TLS)" if tls else "",
+        " (TLS)" if setup.context is not None else "",
         options.storage,
-        running.archive.instance_count(),
+        setup.archive.instance_count(),
     )
-    for destination in running.peers.destinations.values():
+    _log_peers(setup.peers)
+    return running
+
+
+def _log_peers(peers: PeerConfig) -> None:
+    for destination in peers.destinations.values():
         _LOGGER.info("Move Destination %s", destination)
-    if running.peers.calling_ae_titles:
+    if peers.calling_ae_titles:
         _LOGGER.info(
-            "Calling AE titles allowed: %s", ", ".join(running.peers.calling_ae_titles)
+            "Calling AE titles allowed: %s", ", ".join(peers.calling_ae_titles)
         )
+
+
+def _serve_in_processes(options: argparse.Namespace) -> int:
+    """Serve from ``options.processes`` processes until SIGINT or SIGTERM."""
+    setup = _prepare(options)
+    try:
+        # The library logs the address listened on and the process IDs next.
+        _LOGGER.info(
+            "Starting %d processes as %s%s, archive %s (%d instances)",
+            options.processes,
+            options.aetitle,
+            " (TLS)" if setup.context is not None else "",
+            options.storage,
+            setup.archive.instance_count(),
+        )
+        _log_peers(setup.peers)
+        # The index's connections are closed before the fork and opened
+        # again by each process (dicomnet.archive.index.ConnectionPool).
+        return serve_in_processes(
+            setup.ae,
+            options,
+            ssl_context=setup.context,
+            evt_handlers=setup.handlers,
+            logger=_LOGGER,
+        )
+    finally:
+        # Only this process gets here: the workers leave with os._exit().
+        setup.archive.close()
 
 
 def serve(options: argparse.Namespace) -> int:
     """Run the SCP until SIGINT or SIGTERM; return the exit status.
 
+    With ``options.processes`` above 1, from that many pre-forked processes
+    (see the module's documentation).
+
     Raises
     ------
     AppError
-        As :func:`start`.
+        As :func:`start`; or ``--processes`` on a system without ``fork``.
     """
     with chunked_receiving(options.chunked):
+        if options.processes > 1:
+            return _serve_in_processes(options)
         return serve_until_interrupted(lambda: start(options), logger=_LOGGER)
 
 

@@ -26,6 +26,18 @@ our own:
   and leaves no partial file.
 - The port is optional and defaults to 11112, the "registered" port PS3.8
   9.1.1 recommends to those who may not listen on 104.
+- ``--processes N`` serves from N processes (POSIX): the port is bound once,
+  N - 1 workers are forked before any association, and each process accepts
+  connections on the shared port and serves them on its threads (the library's
+  ``AE.start_server(..., processes=N)``). ``--fork``, DCMTK's option, is
+  ``--processes`` with one process per CPU core: DCMTK forks a child per
+  association instead. An instance is written by the process that received
+  it; names cannot collide between processes, since each file is staged
+  under a unique temporary name (``mkstemp``) and renamed into place in one
+  step, and ``+uf`` claims a free name with a hard link, which fails if
+  another process took it. ``--max-associations`` counts per process. At
+  ``-v`` the processes' IDs are logged, and every line carries the ID of the
+  process that wrote it. SIGTERM or Ctrl-C stops every process.
 - Each instance is logged at INFO level (``-v``); by default only warnings
   and errors are printed. The exit status is 0 after an interrupt, 2 for a
   bad command line or output directory and 5 when the port cannot be
@@ -55,7 +67,6 @@ from dicomnet import (
     evt,
 )
 from dicomnet.apps._common import (
-    EXIT_CONNECTION,
     EXIT_USAGE,
     AppError,
     add_general_options,
@@ -68,12 +79,19 @@ from dicomnet.apps._common import (
     positive_count,
     server_tls,
 )
-from dicomnet.apps._runner import run_app, serve_until_interrupted
+from dicomnet.apps._runner import (
+    add_processes_option,
+    cannot_listen,
+    run_app,
+    serve_in_processes,
+    serve_until_interrupted,
+)
 from dicomnet.sop_class import Verification
 from dicomnet.ul.pdu import A_ASSOCIATE_RJ
 
 if TYPE_CHECKING:
     import argparse
+    import ssl
     from collections.abc import Iterator, Sequence
 
     from dicomnet.association import Association
@@ -252,6 +270,7 @@ def _add_network_options(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="reject association requests beyond N at once (default: 10)",
     )
+    add_processes_option(group, fork=True)
     group.add_argument(
         "--require-called-aet",
         action="store_true",
@@ -516,27 +535,16 @@ def _file_mode() -> int:
     return 0o666 & ~umask
 
 
-def start(options: argparse.Namespace) -> tuple[AE, ThreadedAssociationServer]:
-    """Start the SCP in the background; return the AE and its server.
-
-    ``ae.shutdown()`` stops it. The server's ``server_address`` holds the
-    port actually listened on (for port 0). :func:`serve` also sets the
-    library's chunked receiving; a caller of ``start`` may use
-    :func:`chunked_receiving` for that.
-
-    Raises
-    ------
-    AppError
-        The output directory does not exist, the TLS files cannot be loaded,
-        or the address cannot be listened on.
-    """
+def _prepare(
+    options: argparse.Namespace,
+) -> tuple[AE, ssl.SSLContext | None, list[tuple[Any, Any]]]:
+    """Check the options; return the AE, the TLS context and the handlers."""
     if not options.ignore and not options.output_directory.is_dir():
         raise AppError(
             f"The output directory {options.output_directory} does not exist",
             EXIT_USAGE,
         )
     context = server_tls(options)
-    ae = _make_ae(options)
     handlers: list[tuple[Any, Any]] = [
         (evt.EVT_ACCEPTED, _on_accepted),
         (evt.EVT_PDU_SENT, _on_pdu_sent),
@@ -545,6 +553,29 @@ def start(options: argparse.Namespace) -> tuple[AE, ThreadedAssociationServer]:
         (evt.EVT_C_ECHO, _on_c_echo),
         (evt.EVT_C_STORE, _Store(options, _file_mode())),
     ]
+    return _make_ae(options), context, handlers
+
+
+def _destination(options: argparse.Namespace) -> object:
+    return "nothing (--ignore)" if options.ignore else options.output_directory
+
+
+def start(options: argparse.Namespace) -> tuple[AE, ThreadedAssociationServer]:
+    """Start the SCP in the background, in this process; return the AE and server.
+
+    ``ae.shutdown()`` stops it. The server's ``server_address`` holds the
+    port actually listened on (for port 0). :func:`serve` also sets the
+    library's chunked receiving; a caller of ``start`` may use
+    :func:`chunked_receiving` for that. ``options.processes`` is not used
+    here (see :func:`serve`).
+
+    Raises
+    ------
+    AppError
+        The output directory does not exist, the TLS files cannot be loaded,
+        or the address cannot be listened on.
+    """
+    ae, context, handlers = _prepare(options)
     try:
         server = ae.start_server(
             (options.bind, options.port),
@@ -553,11 +584,7 @@ def start(options: argparse.Namespace) -> tuple[AE, ThreadedAssociationServer]:
             evt_handlers=handlers,
         )
     except OSError as exc:
-        where = options.bind or "every interface"
-        raise AppError(
-            f"Cannot listen on {where} port {options.port}: {exc.strerror or exc}",
-            EXIT_CONNECTION,
-        ) from exc
+        raise cannot_listen(options.bind, options.port, exc) from exc
     assert server is not None  # noqa: S101  (block=False returns the server)
     host, port = server.server_address[:2]
     _LOGGER.info(
@@ -566,22 +593,43 @@ def start(options: argparse.Namespace) -> tuple[AE, ThreadedAssociationServer]:
         port,
         options.aetitle,
         " (TLS)" if context is not None else "",
-        "nothing (--ignore)" if options.ignore else options.output_directory,
+        _destination(options),
     )
     return ae, server
+
+
+def _serve_in_processes(options: argparse.Namespace) -> int:
+    """Serve from ``options.processes`` processes until SIGINT or SIGTERM."""
+    ae, context, handlers = _prepare(options)
+    # The library logs the address listened on and the process IDs next.
+    _LOGGER.info(
+        "Starting %d processes as %s%s, storing in %s",
+        options.processes,
+        options.aetitle,
+        " (TLS)" if context is not None else "",
+        _destination(options),
+    )
+    return serve_in_processes(
+        ae, options, ssl_context=context, evt_handlers=handlers, logger=_LOGGER
+    )
 
 
 def serve(options: argparse.Namespace) -> int:
     """Run the SCP until SIGINT or SIGTERM; return the exit status.
 
+    With ``options.processes`` above 1, from that many pre-forked processes
+    (see the module's documentation).
+
     Raises
     ------
     AppError
-        As :func:`start`.
+        As :func:`start`; or ``--processes`` on a system without ``fork``.
     """
     # Spooling what --ignore throws away would only cost disk writes.
     chunked = options.chunked and not options.ignore
     with chunked_receiving(chunked):
+        if options.processes > 1:
+            return _serve_in_processes(options)
         return serve_until_interrupted(lambda: start(options)[0], logger=_LOGGER)
 
 

@@ -35,8 +35,16 @@ class Archive:
 
     Every method may be called from several threads at once: each call
     borrows its own database connection, and writers queue on SQLite's lock.
-    One process owns an archive; two processes sharing a root are not
-    supported.
+
+    Processes forked from the one that opened the archive may use it too, as
+    those of ``AE.start_server(..., processes=N)`` do: each opens its own
+    SQLite connections (none crosses the fork), writers of every process
+    queue on SQLite's lock in WAL mode, and storing one instance from two
+    processes at once leaves one index entry and one complete file, the last
+    stored (the file is renamed into place while the writer holds the lock).
+    Fork while no other thread is inside a call. Archives opened separately
+    on one root by processes running at the same time are not supported:
+    opening one clears the other's staged files.
 
     Parameters
     ----------

@@ -25,8 +25,10 @@ does not: an instance without a Study Description does not erase it.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
@@ -578,7 +580,16 @@ class ConnectionPool:
     A server calls the archive from one thread per association, and
     associations come and go: a connection per thread would leak one
     connection per association, so idle connections are kept for reuse. WAL
-    mode lets readers proceed while a writer commits.
+    mode lets readers proceed while a writer commits, and the busy timeout
+    makes a writer wait for another's lock, in this process or another one.
+
+    A connection never crosses a fork: SQLite forbids using in a child a
+    connection its parent opened (its locks belong to the parent, and the
+    library state that tracks them is copied). Before :func:`os.fork` every
+    pool closes its idle connections, and a pool used in another process
+    than the one it last ran in (found by :func:`os.getpid`) opens new ones
+    and leaves those it inherited alone; so each of the processes of
+    ``AE.start_server(..., processes=N)`` opens its own, lazily.
 
     Parameters
     ----------
@@ -599,6 +610,7 @@ class ConnectionPool:
         self._lock = threading.Lock()
         self._idle: list[sqlite3.Connection] = []
         self._closed = False
+        self._pid = os.getpid()
         connection = self._connect()
         try:
             # WAL is a property of the database file: set once, kept.
@@ -608,11 +620,12 @@ class ConnectionPool:
             connection.close()
             raise
         self._idle.append(connection)
+        _POOLS.add(self)
 
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(
             self._path,
-            timeout=self._timeout,
+            timeout=self._timeout,  # the busy timeout: writers wait, not fail
             isolation_level=None,  # autocommit: transactions are explicit
             check_same_thread=False,  # the pool hands it to one thread at a time
         )
@@ -634,6 +647,7 @@ class ConnectionPool:
         with self._lock:
             if self._closed:
                 raise ValueError("the archive is closed")
+            self._adopt()
             connection = self._idle.pop() if self._idle else None
         if connection is None:
             connection = self._connect()
@@ -642,6 +656,21 @@ class ConnectionPool:
         finally:
             self._give_back(connection)
 
+    def _adopt(self) -> None:
+        """In a forked child, drop the connections the parent opened.
+
+        Called with the lock held, before any connection is lent or closed.
+        """
+        pid = os.getpid()
+        if pid == self._pid:
+            return
+        # Never used nor closed here: closing runs SQLite's last-connection
+        # cleanup (checkpoint, WAL removal) on the parent's behalf. They stay
+        # referenced so that garbage collection does not close them either.
+        _INHERITED.extend(self._idle)
+        self._idle = []
+        self._pid = pid
+
     def _give_back(self, connection: sqlite3.Connection) -> None:
         with self._lock:
             if self._closed:
@@ -649,13 +678,38 @@ class ConnectionPool:
             else:
                 self._idle.append(connection)
 
+    def close_idle(self) -> None:
+        """Close the idle connections; the pool opens new ones when asked."""
+        with self._lock:
+            self._adopt()
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            connection.close()
+
     def close(self) -> None:
         """Close idle connections now and lent ones when they come back."""
         with self._lock:
             self._closed = True
-            idle, self._idle = self._idle, []
-        for connection in idle:
-            connection.close()
+        self.close_idle()
+        _POOLS.discard(self)
+
+
+#: Every open pool, for the fork hook below.
+_POOLS: Final[weakref.WeakSet[ConnectionPool]] = weakref.WeakSet()
+#: Connections a forked child inherited: kept open and unused until it exits.
+_INHERITED: Final[list[sqlite3.Connection]] = []
+
+
+def _close_idle_before_fork() -> None:
+    # Runs in the forking thread just before os.fork(): the child then starts
+    # with no SQLite file open (a connection lent to another thread at that
+    # moment stays open in the parent and is left alone in the child).
+    for pool in list(_POOLS):
+        pool.close_idle()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(before=_close_idle_before_fork)
 
 
 def _initialise(connection: sqlite3.Connection) -> None:

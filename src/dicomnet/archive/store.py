@@ -187,7 +187,11 @@ class FileStore:
         self.root = root
         self._incoming = root / ".incoming"
         self._fsync = fsync
-        # Serialises creating and removing directories of the tree.
+        # Serialises creating and removing directories of the tree between
+        # threads. Between processes (a pre-forked server) the index's write
+        # lock does: Archive.store places and removes files only inside its
+        # write transaction, so one process cannot remove a directory that
+        # another is placing a file into.
         self._tree = threading.Lock()
         with _disk_full_check():
             self._incoming.mkdir(parents=True, exist_ok=True)
