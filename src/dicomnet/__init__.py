@@ -13,6 +13,7 @@ with ``dicomnet``::
 
 from __future__ import annotations
 
+import importlib
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -92,7 +93,25 @@ _PRESENTATION_CONTEXT_LISTS = frozenset(
 )
 
 
+# Submodules that ``import dicomnet`` no longer loads (the SOP class and status
+# tables, needed by SCPs and by programs naming SOP classes, not by a storage
+# SCU): ``dicomnet.sop_class`` still works after a bare ``import dicomnet``,
+# importing the module on first access, as it did when it was loaded eagerly.
+_LAZY_SUBMODULES = frozenset(
+    (
+        "_sop_registry",
+        "_status_tables",
+        "presentation_contexts",
+        "service_class",
+        "service_class_n",
+        "sop_class",
+        "status",
+    )
+)
+
+
 def __getattr__(name: str) -> Any:  # noqa: ANN401  (module attributes of any type)
+    # PEP 562: called only for names not (yet) in the module's namespace.
     if name in _PRESENTATION_CONTEXT_LISTS:
         from dicomnet import presentation_contexts  # noqa: PLC0415
 
@@ -101,7 +120,15 @@ def __getattr__(name: str) -> Any:  # noqa: ANN401  (module attributes of any ty
         from dicomnet._sop_registry import register_uid  # noqa: PLC0415
 
         return register_uid
+    if name in _LAZY_SUBMODULES:
+        # import_module binds the submodule here: later accesses skip this.
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'dicomnet' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # PEP 562: list the lazy names too, as when they were module globals.
+    return sorted(set(globals()) | set(__all__) | _LAZY_SUBMODULES)
 
 
 __all__ = [

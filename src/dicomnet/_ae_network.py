@@ -29,13 +29,6 @@ from dicomnet.acse import (
 )
 from dicomnet.association import Association
 from dicomnet.presentation import PresentationContext, build_context
-from dicomnet.service_class import (
-    NonPatientObjectStorageServiceClass,
-    ServiceClass,
-    StorageServiceClass,
-)
-from dicomnet.sop_class import uid_to_service_class
-from dicomnet.transport._prefork import serve_preforked
 from dicomnet.transport.server import AssociationServer, ThreadedAssociationServer
 
 if TYPE_CHECKING:
@@ -254,6 +247,9 @@ class NetworkMixin:
         if processes > 1:
             # Ctrl-C is a graceful stop there, unless the user set a SIGINT
             # handler of their own that raises.
+            # Imported here: only a pre-forking server needs it (and signal).
+            from dicomnet.transport._prefork import serve_preforked  # noqa: PLC0415
+
             with contextlib.suppress(KeyboardInterrupt):
                 serve_preforked(server, processes)
             return None
@@ -380,7 +376,17 @@ def unrestricted_storage_contexts(
     return tuple(added.values())
 
 
+# The SOP class registry is imported by the two helpers below, used only with
+# _config.UNRESTRICTED_STORAGE_SERVICE: ``import dicomnet`` does not load it.
+
+
 def _is_storage(uid: str) -> bool:
+    from dicomnet.service_class import (  # noqa: PLC0415
+        NonPatientObjectStorageServiceClass,
+        StorageServiceClass,
+    )
+    from dicomnet.sop_class import uid_to_service_class  # noqa: PLC0415
+
     service = uid_to_service_class(uid)
     return issubclass(
         service, StorageServiceClass | NonPatientObjectStorageServiceClass
@@ -388,6 +394,9 @@ def _is_storage(uid: str) -> bool:
 
 
 def _may_be_storage(uid: str) -> bool:
+    from dicomnet.service_class import ServiceClass  # noqa: PLC0415
+    from dicomnet.sop_class import uid_to_service_class  # noqa: PLC0415
+
     # An unknown UID maps to the base ServiceClass: it may be private storage.
     return uid_to_service_class(uid) is ServiceClass or _is_storage(uid)
 

@@ -33,12 +33,10 @@ from pydicom.filereader import read_dataset
 from pydicom.uid import UID, DeflatedExplicitVRLittleEndian
 
 from dicomnet import _config
-from dicomnet import status as _st
+from dicomnet._globals import STATUS_CANCEL, STATUS_PENDING, STATUS_SUCCESS
 from dicomnet.dimse.commands import CommandField, Priority
 from dicomnet.dimse.primitives import C_CANCEL, C_FIND, C_GET, C_MOVE
 from dicomnet.events import mark_debug_only
-from dicomnet.service_class import ServiceClass
-from dicomnet.sop_class import uid_to_service_class
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -46,6 +44,7 @@ if TYPE_CHECKING:
     from pydicom.tag import BaseTag
 
     from dicomnet.dimse.primitives import DimsePrimitive
+    from dicomnet.status import StatusTable
 
 __all__ = [
     "HEADLINE_LEVEL",
@@ -103,21 +102,22 @@ _SERVICE_NAMES: Final = {
     "C-CANCEL": "Cancel",
 }
 
-# The status table of each DIMSE-C message when the SOP class does not name a
-# service (a response without Affected SOP Class UID, an unregistered UID).
-_DEFAULT_TABLES: Final[dict[str, _st.StatusTable]] = {
-    "C-ECHO": _st.VERIFICATION_SERVICE_CLASS_STATUS,  # PS3.4 A.4
-    "C-STORE": _st.STORAGE_SERVICE_CLASS_STATUS,  # PS3.4 B.2.3
-    "C-FIND": _st.QR_FIND_SERVICE_CLASS_STATUS,  # PS3.4 C.4.1.1.4
-    "C-GET": _st.QR_GET_SERVICE_CLASS_STATUS,  # PS3.4 C.4.3.1.4
-    "C-MOVE": _st.QR_MOVE_SERVICE_CLASS_STATUS,  # PS3.4 C.4.2.1.5
+# The status table (a dicomnet.status name) of each DIMSE-C message when the
+# SOP class does not name a service (a response without Affected SOP Class UID,
+# an unregistered UID). dicomnet.status and the SOP class registry load on the
+# first status logged, not with this module: the handlers are bound to every
+# association, and most never log at DEBUG.
+_DEFAULT_TABLES: Final[dict[str, str]] = {
+    "C-ECHO": "VERIFICATION_SERVICE_CLASS_STATUS",  # PS3.4 A.4
+    "C-STORE": "STORAGE_SERVICE_CLASS_STATUS",  # PS3.4 B.2.3
+    "C-FIND": "QR_FIND_SERVICE_CLASS_STATUS",  # PS3.4 C.4.1.1.4
+    "C-GET": "QR_GET_SERVICE_CLASS_STATUS",  # PS3.4 C.4.3.1.4
+    "C-MOVE": "QR_MOVE_SERVICE_CLASS_STATUS",  # PS3.4 C.4.2.1.5
 }
 
 # Categories whose code adds little to the headline (one code each, or the
 # FF00/FF01 pair of every pending C-FIND match); the block shows the code.
-_PLAIN_CATEGORIES: Final = frozenset(
-    {_st.STATUS_SUCCESS, _st.STATUS_CANCEL, _st.STATUS_PENDING}
-)
+_PLAIN_CATEGORIES: Final = frozenset({STATUS_SUCCESS, STATUS_CANCEL, STATUS_PENDING})
 
 
 class DimseEvent(Protocol):
@@ -256,10 +256,17 @@ def _headline(message: DimsePrimitive, *, sent: bool, response: bool) -> str:
 
 def _status_meaning(message: DimsePrimitive, code: int) -> tuple[str, str]:
     """Return the category and description of a status, by the message's service."""
+    # Loaded here, not at import: see _DEFAULT_TABLES.
+    from dicomnet import status as _st  # noqa: PLC0415
+    from dicomnet.service_class import ServiceClass  # noqa: PLC0415
+    from dicomnet.sop_class import uid_to_service_class  # noqa: PLC0415
+
     uid = message.AffectedSOPClassUID
     service = ServiceClass if uid is None else uid_to_service_class(uid)
+    table: StatusTable
     if service is ServiceClass:
-        table = _DEFAULT_TABLES.get(message.msg_type, _st.GENERAL_STATUS)
+        name = _DEFAULT_TABLES.get(message.msg_type, "GENERAL_STATUS")
+        table = getattr(_st, name)
     else:
         table = service.status_table(message.msg_type)
     for candidates in (table, _st.GENERAL_STATUS, _st.HANDLER_FAILURE_STATUS):
