@@ -40,6 +40,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from _bench_common import compile_bytecode
+
 VERIFICATION = "1.2.840.10008.1.1"
 IMPLICIT_VR_LE = "1.2.840.10008.1.2"
 APPLICATION_CONTEXT = "1.2.840.10008.3.1.1.1"  # PS3.8 Annex A.2
@@ -382,6 +384,7 @@ def main() -> None:
     if args.client:
         print(json.dumps(run_client(args.client, args.port, args.n, args.budget)))
         return
+    compile_bytecode()
     print("\n".join(versions()))
     wrapper = args.server_wrapper.split()
     rates: dict[tuple[str, str], dict[str, float]] = {}

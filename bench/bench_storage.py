@@ -786,6 +786,7 @@ def main() -> None:
         and (not libs or sc.tested.split()[0] in libs)
     ]
     lock = lock_root()
+    common.compile_bytecode()
     prepare_data(args.n, frames, keep=args.keep_data)
     print_header(args, frames)
     shutil.rmtree(FAILED, ignore_errors=True)
