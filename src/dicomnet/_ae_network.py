@@ -296,7 +296,11 @@ class NetworkMixin:
         assoc.acceptor.supported_contexts = list(server.contexts)
         assoc._acceptor_policy = lambda rq: self._negotiation(server, assoc, rq)  # noqa: SLF001
         self._register_association(assoc)
-        assoc._start(sock, ssl_context=server.ssl_context)  # noqa: SLF001
+        assoc._start(  # noqa: SLF001
+            sock,
+            ssl_context=server.ssl_context,
+            pool=getattr(server, "acceptor_pool", None),
+        )
         return assoc
 
     def _negotiation(

@@ -194,11 +194,25 @@ class ServiceUser:
         self.address_info: AddressInformation | None = None
         self._contexts: list[PresentationContext] = []
         self._length: MaximumLengthNotification | None = MaximumLengthNotification()
-        self._uid: ImplementationClassUIDNotification | None = None
+        # Our Implementation Class UID item is built on first use: an
+        # acceptor's is replaced by the AE's, a peer's by what it sent.
+        self._uid_item: ImplementationClassUIDNotification | None = None
+        self._uid_default = True
         self._version: ImplementationVersionNameNotification | None = None
         self._extended: list[ExtendedItem] = []
         self._accepted_common: dict[UID, tuple[UID, list[UID]]] = {}
-        self.implementation_class_uid = DICOMNET_IMPLEMENTATION_UID
+
+    @property
+    def _uid(self) -> ImplementationClassUIDNotification | None:
+        if self._uid_default:
+            item = ImplementationClassUIDNotification()
+            item.implementation_class_uid = DICOMNET_IMPLEMENTATION_UID
+            self._uid_item, self._uid_default = item, False
+        return self._uid_item
+
+    @_uid.setter
+    def _uid(self, item: ImplementationClassUIDNotification | None) -> None:
+        self._uid_item, self._uid_default = item, False
 
     # -- who and where ---------------------------------------------------------
 

@@ -247,6 +247,45 @@ def test_find_statuses_but_pending_and_warning_stop_the_handler(
     assert resumed.is_set() == (expected == 0x0107)
 
 
+def test_a_release_waits_for_the_running_find_to_finish(scp_ae: AE, scu_ae: AE) -> None:
+    # PS3.7 C.4.3: after a Warning the SCP goes on matching, while the SCU
+    # (taking the Warning as final) already releases. The A-RELEASE-RQ is
+    # read while the handler runs (its C-CANCEL check reads the connection),
+    # but PS3.8 7.2 lets the acceptor answer when it is ready: only after the
+    # operation, or a later response would follow the A-RELEASE-RP.
+    order: list[str] = []
+    release_seen = threading.Event()
+
+    def acse_received(event: Any) -> None:
+        if type(event.primitive).__name__ == "A_RELEASE":
+            release_seen.set()
+
+    def acse_sent(event: Any) -> None:
+        order.append(type(event.primitive).__name__)
+
+    def handler(event: Any) -> Iterator[tuple[object, object]]:
+        yield 0xFF00, match(1)
+        yield 0x0107, None
+        # Serve the connection (as the cancel check does) until the release
+        # request has been read.
+        assert event.assoc._driver.run_until(release_seen.is_set, 10)
+        order.append("find done")
+
+    port = serve(
+        scp_ae,
+        [
+            (evt.EVT_C_FIND, handler),
+            (evt.EVT_ACSE_RECV, acse_received),
+            (evt.EVT_ACSE_SENT, acse_sent),
+        ],
+    )
+    assoc = associate(scu_ae, port)
+    assert codes(list(find(assoc))) == [0xFF00, 0x0107]
+    assoc.release()
+    assert assoc.is_released
+    assert order[-2:] == ["find done", "A_RELEASE"]
+
+
 def raising_handler(_event: Any) -> Any:
     raise RuntimeError("no database")
 

@@ -24,6 +24,8 @@ from contextlib import suppress
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from dicomnet.transport._pool import WorkerPool
+
 if TYPE_CHECKING:
     import ssl
     from collections.abc import Callable, Sequence
@@ -139,6 +141,8 @@ class AssociationServer(socketserver.TCPServer):
         self._serve_ident: int | None = None
         self._watched: dict[int, Callable[[], bool]] = {}
         self._wake_r, self._wake_w = _wake_pair()
+        #: The associations' owner threads, reused from one to the next.
+        self.acceptor_pool = WorkerPool()
         handler = request_handler or socketserver.BaseRequestHandler
         # On a bind failure TCPServer calls server_close(), which releases the
         # wake-up pair too, and re-raises.
@@ -261,6 +265,8 @@ class AssociationServer(socketserver.TCPServer):
             sock.close()
         self._associations = []
         self._watched = {}
+        # The parent's pooled threads do not exist here.
+        self.acceptor_pool = WorkerPool()
 
     def _accept_one(self) -> None:
         try:
@@ -330,6 +336,7 @@ class AssociationServer(socketserver.TCPServer):
             association.join(self.association_join_timeout)
             if association.is_alive():
                 _LOGGER.warning("%r did not end in time", association)
+        self.acceptor_pool.shutdown(self.association_join_timeout)
 
     def server_close(self) -> None:
         """Close the listening socket and the wake-up pair (idempotent)."""

@@ -39,10 +39,13 @@ from dicomnet.errors import (
     WriteTimeout,
 )
 from dicomnet.transport._exceptions import map_exceptions
+from dicomnet.transport._pool import Worker
 from dicomnet.ul.events import TransportCloseRequested, TransportConnectRequested
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, MutableMapping, Sequence
+
+    from dicomnet.transport._pool import WorkerPool
 
 __all__ = ["AssociationDriver", "SansIOConnection"]
 
@@ -131,6 +134,10 @@ class _Prefixed(_AdapterBase):
         return f"[{extra.get('name')}] {msg}", kwargs
 
 
+def _forever(timeout: float | None) -> float:
+    return -1 if timeout is None else timeout  # Lock.acquire's "no limit"
+
+
 def _deadline(now: float, timeout: float | None) -> float | None:
     return None if timeout is None else now + timeout
 
@@ -215,9 +222,13 @@ class AssociationDriver:
         self.peer_certificate: dict[str, Any] | None = None
         self._sock: socket.socket | None = None
         self._selector: selectors.BaseSelector | None = None
-        self._wake_r, self._wake_w = socket.socketpair()
-        self._wake_r.setblocking(False)  # noqa: FBT003  (the stdlib signature)
-        self._wake_w.setblocking(False)  # noqa: FBT003  (the stdlib signature)
+        # The owner thread's wake-up pair and selector: its own (dedicated),
+        # or a pooled thread's that serves one association after another.
+        self._worker: Worker | None = None
+        self._owner: int | None = None  # the owner thread's ident while it runs
+        self._dedicated = self._started = False
+        self._running = threading.Lock()  # held from start to stop: join()
+        self._done = False
         # Guards the call queue, the close request and the wake-up socket
         # against the owner thread's exit.
         self._lock = threading.Lock()
@@ -234,17 +245,22 @@ class AssociationDriver:
     # --- starting ---------------------------------------------------------------
 
     def start_acceptor(
-        self, sock: socket.socket, *, ssl_context: ssl.SSLContext | None = None
+        self,
+        sock: socket.socket,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        pool: WorkerPool | None = None,
     ) -> None:
         """Take an accepted socket and start the owner thread.
 
         The TLS handshake (if ``ssl_context``) runs on the owner thread, never
         in the accept loop; then the core gets the transport connection
-        indication (PS3.8 Evt5, which starts ARTIM).
+        indication (PS3.8 Evt5, which starts ARTIM). With a ``pool`` (the
+        server's), an idle pooled thread becomes the owner, else a new one.
         """
         self.peer_address = _short(sock.getpeername())
         self.local_address = _short(sock.getsockname())
-        self._start(self._run_acceptor, sock, ssl_context)
+        self._start(self._run_acceptor, sock, ssl_context, pool=pool)
 
     def start_requestor(
         self,
@@ -264,18 +280,47 @@ class AssociationDriver:
         self._requestor = _ConnectOptions(address, connect_timeout, bind_address, tls)
         self._start(self._run_requestor)
 
-    def _start(self, target: Callable[..., None], *args: object) -> None:
+    def _start(
+        self,
+        target: Callable[..., None],
+        *args: object,
+        pool: WorkerPool | None = None,
+    ) -> None:
+        def job(worker: Worker) -> None:
+            self._serve(worker, target, args)
+
         with self._lock:
-            if self.thread is not None or self._ended:
+            if self._started or self._ended:
                 raise RuntimeError(f"{self.name}: driver already started or closed")
-            self.thread = threading.Thread(
-                target=target, args=args, name=self.name, daemon=True
-            )
+            self._started = True
+            self._running.acquire()
+            if pool is not None and pool.submit(job):
+                return
+            worker = Worker(job, name=self.name)
+            self._dedicated = True
+            self.thread = worker.thread
             # Started under the lock: join() reads the thread under it too, so
             # it never meets one that is not started yet ("cannot join thread
-            # before it is started"), while the owner thread, which takes the
-            # lock only later, already finds itself in self.thread.
-            self.thread.start()
+            # before it is started").
+            worker.thread.start()
+
+    def _serve(
+        self, worker: Worker, target: Callable[..., None], args: tuple[object, ...]
+    ) -> None:
+        """Owner thread: run this association with ``worker``'s pair and selector."""
+        with self._lock:
+            self.thread = threading.current_thread()
+            self.thread.name = self.name
+            self._owner = threading.get_ident()
+            self._worker = worker
+            if self._calls or self._close_requested:
+                self._wake()  # asked before a thread took the association
+        try:
+            target(*args)
+        finally:
+            self._owner = None
+            self._done = True
+            self._running.release()
 
     # --- the user's side ----------------------------------------------------------
 
@@ -288,7 +333,7 @@ class AssociationDriver:
         :class:`~dicomnet.errors.TransportClosedError`.
         """
         future: Future[T] = Future()
-        if self.thread is not None and threading.get_ident() == self.thread.ident:
+        if self._owner == threading.get_ident():
             self._run_call(fn, future)
             return future
         with self._lock:
@@ -314,9 +359,9 @@ class AssociationDriver:
             connection closed first.
         """
         selector = self._selector
-        if selector is None or self.thread is None:
+        if selector is None or self._owner is None:
             return done()
-        if threading.get_ident() != self.thread.ident:
+        if threading.get_ident() != self._owner:
             raise RuntimeError("run_until() is for the owner thread only")
         deadline = _deadline(self._clock(), timeout)
         self._pump()  # what the caller just queued goes out before any wait
@@ -344,30 +389,36 @@ class AssociationDriver:
         """
         with self._lock:
             self._close_requested = True
-            if self.thread is None and not self._ended:
-                # Never started: nothing else will release the wake-up pair.
-                self._ended = True
-                self._wake_r.close()
-                self._wake_w.close()
+            if not self._started:
+                self._ended = True  # never started: it never will
                 return
             self._wake()
 
     def join(self, timeout: float | None = None) -> None:
-        """Wait for the owner thread to end (no-op if it never started)."""
+        """Wait for the driver to stop: its own thread to end, or a pooled one's job."""
         with self._lock:
-            thread = self.thread
-        if thread is not None:
+            thread, dedicated, started = self.thread, self._dedicated, self._started
+        if dedicated and thread is not None:
             thread.join(timeout)
+        elif self.on_owner_thread():  # as Thread.join() would: never returns
+            raise RuntimeError("cannot join current thread")
+        elif started and self._running.acquire(timeout=_forever(timeout)):
+            self._running.release()
 
     def is_alive(self) -> bool:
-        """Return whether the owner thread is running."""
-        return self.thread is not None and self.thread.is_alive()
+        """Return whether the driver is running (or, once started, about to)."""
+        if self._dedicated and self.thread is not None:
+            return self.thread.is_alive()
+        return self._started and not self._done
+
+    def on_owner_thread(self) -> bool:
+        """Return whether the caller is the owner thread, while it runs."""
+        return self._owner == threading.get_ident()
 
     def _wake(self) -> None:
         # Caller holds the lock. A full socketpair already means "wake up".
-        if not self._ended:
-            with suppress(BlockingIOError):
-                self._wake_w.send(b"\0")
+        if not self._ended and self._worker is not None:
+            self._worker.wake()
 
     # --- owner thread: lifecycle -------------------------------------------------
 
@@ -393,27 +444,28 @@ class AssociationDriver:
         self._run()
 
     def _run(self) -> None:
+        # The worker's selector watches its wake-up socket for good; the
+        # connection is registered for this association only.
+        selector = self._worker.selector  # type: ignore[union-attr]  # _serve set it
         try:
-            with selectors.DefaultSelector() as selector:
-                self._selector = selector
-                selector.register(self._wake_r, selectors.EVENT_READ)
-                if self._sock is not None:
-                    selector.register(self._sock, selectors.EVENT_READ)
-                self._pump()
-                while not self._finished:
-                    self._step(selector)
+            self._selector = selector
+            if self._sock is not None:
+                selector.register(self._sock, selectors.EVENT_READ)
+            self._pump()
+            while not self._finished:
+                self._step(selector)
         finally:
-            self._selector = None
+            # Unregistered first: the worker's next socket may reuse its fd.
             self._close_socket()
+            self._selector = None
             self._finish()
 
     def _finish(self) -> None:
-        """Stop taking calls, fail the queued ones, release the wake-up pair."""
+        """Stop taking calls and fail the queued ones."""
         with self._lock:
+            # No wake-up byte from here on: the pair may serve another association.
             self._ended = True
             calls, self._calls = self._calls, deque()
-            self._wake_r.close()
-            self._wake_w.close()
         for _fn, future in calls:
             if future.set_running_or_notify_cancel():
                 future.set_exception(TransportClosedError(f"{self.name} has stopped"))
@@ -432,11 +484,13 @@ class AssociationDriver:
             wait = limit if wait is None else min(wait, limit)
         # Bytes TLS already decrypted never make the socket readable again.
         ready = selector.select(0 if pending else wait)
+        worker = self._worker
+        wake_r = None if worker is None else worker.wake_r
         now = self._clock()
         readable = pending
         for key, _mask in ready:
-            if key.fileobj is self._wake_r:
-                self._drain_wake()
+            if key.fileobj is wake_r:
+                worker.drain()  # type: ignore[union-attr]  # wake_r is its
             else:
                 readable = True
         if readable:
@@ -457,13 +511,6 @@ class AssociationDriver:
         else:
             deadline = timer if idle is None else min(timer, idle)
         return max(0.0, deadline - self._clock())
-
-    def _drain_wake(self) -> None:
-        try:
-            while self._wake_r.recv(4096):
-                pass
-        except BlockingIOError:
-            pass
 
     # --- owner thread: reacting --------------------------------------------------
 
@@ -739,7 +786,8 @@ class AssociationDriver:
         """Block until ``sock`` is ready, the deadline passes, or close() is asked."""
         with selectors.DefaultSelector() as selector:
             selector.register(sock, events)
-            selector.register(self._wake_r, selectors.EVENT_READ)
+            if self._worker is not None:
+                selector.register(self._worker.wake_r, selectors.EVENT_READ)
             while True:
                 if self._close_requested:
                     raise TransportClosedError("closed while waiting on the network")
@@ -749,4 +797,4 @@ class AssociationDriver:
                 for key, _mask in selector.select(wait):
                     if key.fileobj is sock:
                         return
-                    self._drain_wake()
+                    self._worker.drain()  # type: ignore[union-attr]  # woken: set
