@@ -9,6 +9,7 @@ listeners that misbehave on purpose, and DCMTK.
 from __future__ import annotations
 
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from tests.transport.pki import make_certificate
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
+    from contextlib import AbstractContextManager
 
 LOOPBACK = "127.0.0.1"
 #: Upper bound of any single wait in these tests, in seconds.
@@ -155,14 +157,14 @@ def dicomnet_command(*args: str) -> list[str]:
 
 @dataclass
 class Background:
-    """A ``dicomnet echoscp`` subprocess and the port it listens on."""
+    """A ``dicomnet`` SCP subprocess and the port it listens on."""
 
     process: subprocess.Popen[str]
     port: int
     lines: list[str]
 
-    def stop(self, signum: int) -> tuple[int, str]:
-        """Send ``signum``; return the exit status and the rest of stderr."""
+    def stop(self, signum: int = signal.SIGTERM) -> tuple[int, str]:
+        """Send ``signum``; return the exit status and everything logged."""
         self.process.send_signal(signum)
         _, rest = self.process.communicate(timeout=TIMEOUT)
         return self.process.returncode, "".join(self.lines) + rest
@@ -172,10 +174,10 @@ _LISTENING = re.compile(r"Listening on \S+ port (\d+)")
 
 
 @contextmanager
-def echoscp_process(*args: str) -> Iterator[Background]:
-    """Start ``dicomnet echoscp 0 ARGS`` and wait for its "Listening" line."""
+def scp_process(tool: str, *args: str) -> Iterator[Background]:
+    """Start ``dicomnet TOOL ARGS`` and wait for its "Listening" line."""
     process = subprocess.Popen(
-        dicomnet_command("echoscp", "0", *args),
+        dicomnet_command(tool, *args),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -192,8 +194,13 @@ def echoscp_process(*args: str) -> Iterator[Background]:
                 yield Background(process, int(match[1]), lines)
                 break
         else:
-            pytest.fail(f"echoscp ended before listening: {''.join(lines)}")
+            pytest.fail(f"{tool} ended before listening: {''.join(lines)}")
     finally:
         if process.poll() is None:
             process.kill()
             process.communicate(timeout=TIMEOUT)
+
+
+def echoscp_process(*args: str) -> AbstractContextManager[Background]:
+    """Start ``dicomnet echoscp 0 ARGS`` and wait for its "Listening" line."""
+    return scp_process("echoscp", "0", *args)

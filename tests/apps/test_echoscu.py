@@ -11,7 +11,7 @@ from pydicom.dataset import Dataset
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from dicomnet import __version__, build_context, evt
-from dicomnet.apps import echoscu
+from dicomnet.apps import _common, echoscu
 from dicomnet.sop_class import Verification
 from dicomnet.ul.pdu import A_ABORT, A_RELEASE_RQ
 
@@ -305,19 +305,15 @@ def test_logging_is_left_as_found(scp, capsys):
 # not the library in use reports it.
 
 
-def _options(*argv: str):
-    return echoscu.build_parser().parse_args([*argv, LOOPBACK, "104"])
-
-
-def _outcome_with(pdu) -> echoscu._Outcome:
-    outcome = echoscu._Outcome()
+def _outcome_with(pdu) -> _common.AssociationOutcome:
+    outcome = _common.AssociationOutcome()
     outcome._on_pdu(SimpleNamespace(pdu=pdu))
     return outcome
 
 
 def test_an_abort_during_negotiation_is_described():
     outcome = _outcome_with(A_ABORT(source=2, reason=6))
-    error = echoscu._not_established(outcome, _options())
+    error = _common.not_established(outcome, LOOPBACK, 104, tls=False)
     assert error.status == 4
     assert str(error) == (
         "Association aborted by the peer's service-provider: invalid PDU "
@@ -353,5 +349,5 @@ def test_message_ids_wrap_after_65535():
             return Dataset()
 
     with pytest.raises(echoscu.AppError):
-        echoscu._echo_once(Echoes(), echoscu._Outcome(), 65536)  # type: ignore[arg-type]
+        echoscu._echo_once(Echoes(), _common.AssociationOutcome(), 65536)  # type: ignore[arg-type]
     assert sent == [1]

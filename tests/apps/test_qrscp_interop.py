@@ -10,11 +10,10 @@ DCMTK's ``storescu`` stores into a qrscp process, stopped with SIGTERM.
 
 from __future__ import annotations
 
-import re
 import signal
 import subprocess
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from contextlib import ExitStack
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -31,12 +30,13 @@ from dicomnet.sop_class import (
 )
 from tests.interop.capture import dcmtk_available, dcmtk_server, run_client
 
-from .conftest import LOOPBACK, TIMEOUT, dicomnet_command
+from .conftest import LOOPBACK, TIMEOUT, Background, scp_process
 from .test_qrscp import corpus, options, parse_query, store_all
 from .test_store_interop import pynetdicom_storage_scp
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from contextlib import AbstractContextManager
     from pathlib import Path
 
 pytestmark = pytest.mark.interop
@@ -264,48 +264,9 @@ def test_pynetdicom_move_to_pynetdicom(site):
 # -- qrscp as a process --------------------------------------------------------------
 
 
-@dataclass
-class Process:
-    process: subprocess.Popen[str]
-    port: int
-    lines: list[str] = field(default_factory=list)
-
-    def stop(self) -> tuple[int, str]:
-        """SIGTERM; return the exit status and everything logged."""
-        self.process.send_signal(signal.SIGTERM)
-        _, rest = self.process.communicate(timeout=TIMEOUT)
-        return self.process.returncode, "".join(self.lines) + rest
-
-
-_LISTENING = re.compile(r"Listening on \S+ port (\d+)")
-
-
-@contextmanager
-def qrscp_process(*args: str) -> Iterator[Process]:
+def qrscp_process(*args: str) -> AbstractContextManager[Background]:
     """``dicomnet qrscp -v ARGS 0``, once it logged its "Listening" line."""
-    process = subprocess.Popen(
-        dicomnet_command("qrscp", "-v", "-b", LOOPBACK, *args, "0"),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stderr is not None
-        lines: list[str] = []
-        # Blocking reads; pytest-timeout bounds them if the app hangs.
-        for line in process.stderr:
-            lines.append(line)
-            match = _LISTENING.search(line)
-            if match:
-                yield Process(process, int(match[1]), lines)
-                break
-        else:
-            pytest.fail(f"qrscp ended before listening: {''.join(lines)}")
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate(timeout=TIMEOUT)
+    return scp_process("qrscp", "-v", "-b", LOOPBACK, *args, "0")
 
 
 @needs_dcmtk

@@ -7,9 +7,6 @@ subprocess is waited for by its "Listening" line, and stopped with SIGTERM.
 
 from __future__ import annotations
 
-import re
-import signal
-import subprocess
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,11 +24,12 @@ from dicomnet.apps import storescp, storescu
 from dicomnet.sop_class import CTImageStorage, MRImageStorage
 from tests.interop.capture import dcmtk_available, dcmtk_server, run_client
 
-from .conftest import LOOPBACK, TIMEOUT, dicomnet_command
+from .conftest import LOOPBACK, TIMEOUT, Background, scp_process
 from .test_storescu import write_instance
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from contextlib import AbstractContextManager
     from pathlib import Path
 
 pytestmark = pytest.mark.interop
@@ -75,48 +73,9 @@ def assert_same_datasets(directory: Path, originals: list[Path]) -> None:
 # -- dicomnet storescp as a subprocess ----------------------------------------------------
 
 
-@dataclass
-class ScpProcess:
-    process: subprocess.Popen[str]
-    port: int
-    lines: list[str] = field(default_factory=list)
-
-    def stop(self) -> tuple[int, str]:
-        """SIGTERM; return the exit status and everything logged."""
-        self.process.send_signal(signal.SIGTERM)
-        _, rest = self.process.communicate(timeout=TIMEOUT)
-        return self.process.returncode, "".join(self.lines) + rest
-
-
-_LISTENING = re.compile(r"Listening on \S+ port (\d+)")
-
-
-@contextmanager
-def storescp_process(*args: str) -> Iterator[ScpProcess]:
+def storescp_process(*args: str) -> AbstractContextManager[Background]:
     """``dicomnet storescp -v ARGS 0``, once it logged its "Listening" line."""
-    process = subprocess.Popen(
-        dicomnet_command("storescp", "-v", "-b", LOOPBACK, *args, "0"),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stderr is not None
-        lines: list[str] = []
-        # Blocking reads; pytest-timeout bounds them if the app hangs.
-        for line in process.stderr:
-            lines.append(line)
-            match = _LISTENING.search(line)
-            if match:
-                yield ScpProcess(process, int(match[1]), lines)
-                break
-        else:
-            pytest.fail(f"storescp ended before listening: {''.join(lines)}")
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate(timeout=TIMEOUT)
+    return scp_process("storescp", "-v", "-b", LOOPBACK, *args, "0")
 
 
 # -- against DCMTK -------------------------------------------------------------------------

@@ -11,10 +11,13 @@ import argparse
 import logging
 import signal
 import ssl
+import struct
 import sys
 import threading
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final, NoReturn, TextIO
+
+from pydicom.errors import InvalidDicomError
 
 from dicomnet import __version__, _config, evt
 from dicomnet.ul.pdu import A_ABORT, A_ASSOCIATE_RJ
@@ -33,6 +36,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_REJECTED",
     "EXIT_USAGE",
+    "UNREADABLE",
     "AppError",
     "AssociationOutcome",
     "aborted_error",
@@ -74,6 +78,19 @@ EXIT_CONNECTION: Final = 5
 _MAX_PDU_LIMIT: Final = 0xFFFFFFFF
 _DEFAULT_MAX_PDU: Final = 16382
 _MAX_PORT: Final = 65535
+
+#: What reading a DICOM file may raise: pydicom raises any of these for
+#: malformed input rather than one error type.
+UNREADABLE: Final = (
+    InvalidDicomError,
+    EOFError,
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    NotImplementedError,
+    struct.error,
+)
 
 _LEVELS: Final = {
     "critical": logging.CRITICAL,

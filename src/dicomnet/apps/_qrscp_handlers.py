@@ -25,6 +25,7 @@ from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from dicomnet import build_context, evt
 from dicomnet._part10 import summarise_file_meta
+from dicomnet.apps._runner import peer_name
 from dicomnet.archive import (
     ArchiveFullError,
     InvalidIdentifierError,
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
 
     from dicomnet.apps._qrscp_config import Destination
     from dicomnet.archive import Archive
-    from dicomnet.association import Association
     from dicomnet.presentation import PresentationContext
 
 __all__ = ["ArchiveHandlers", "move_contexts", "peer_name"]
@@ -77,12 +77,6 @@ _NOT_KEYS: Final = frozenset({"SpecificCharacterSet", "QueryRetrieveLevel"})
 #: PS3.5 A.1-A.2: the uncompressed little endian syntaxes an instance stored
 #: in one of them can be re-encoded into, as a fallback for a destination.
 _LITTLE_ENDIAN: Final = (ExplicitVRLittleEndian, ImplicitVRLittleEndian)
-
-
-def peer_name(assoc: Association) -> str:
-    """Return ``AET (host port N)`` of an association's requestor."""
-    requestor = assoc.requestor
-    return f"{requestor.ae_title} ({requestor.address} port {requestor.port})"
 
 
 def _request(event: evt.Event) -> Any:  # noqa: ANN401  (the request primitive)

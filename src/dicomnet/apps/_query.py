@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import logging
 import re
-import struct
 import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -32,7 +31,6 @@ from pydicom import config, dcmread
 from pydicom.datadict import dictionary_VR, keyword_for_tag, tag_for_keyword
 from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
-from pydicom.errors import InvalidDicomError
 from pydicom.multival import MultiValue
 from pydicom.tag import BaseTag, Tag
 from pydicom.uid import UID
@@ -42,6 +40,7 @@ from dicomnet import sop_class as classes
 from dicomnet.apps._common import (
     EXIT_FAILURE,
     EXIT_USAGE,
+    UNREADABLE,
     AppError,
     AssociationOutcome,
     aborted_error,
@@ -98,17 +97,6 @@ _UTF8: Final = "ISO_IR 192"
 _PART: Final = re.compile(
     r"(?:\(?(?P<group>[0-9A-Fa-f]{4}),(?P<element>[0-9A-Fa-f]{4})\)?"
     r"|(?P<keyword>[A-Za-z][A-Za-z0-9]*))(?:\[(?P<item>\d+)\])?"
-)
-# pydicom raises any of these for malformed input rather than one error type.
-_UNREADABLE: Final = (
-    InvalidDicomError,
-    EOFError,
-    ValueError,
-    TypeError,
-    KeyError,
-    IndexError,
-    NotImplementedError,
-    struct.error,
 )
 
 
@@ -378,7 +366,7 @@ def read_query(path: Path) -> Dataset:
         raise AppError(
             f"Cannot read {path}: {exc.strerror or exc}", EXIT_FAILURE
         ) from exc
-    except _UNREADABLE as exc:
+    except UNREADABLE as exc:
         raise AppError(f"{path} is not a DICOM file: {exc}", EXIT_FAILURE) from exc
     if not len(query):
         raise AppError(f"{path} is not a DICOM file: no data elements", EXIT_FAILURE)

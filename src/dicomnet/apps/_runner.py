@@ -15,16 +15,20 @@ import os
 import threading
 from typing import TYPE_CHECKING, Any, Protocol
 
+from dicomnet import AE, evt
 from dicomnet.apps._common import (
     EXIT_CONNECTION,
     EXIT_OK,
     EXIT_USAGE,
     AppError,
+    ae_title,
     app_logging,
+    describe_reject,
     positive_count,
     run_parser,
     sigterm_interrupts,
 )
+from dicomnet.ul.pdu import A_ASSOCIATE_RJ
 
 if TYPE_CHECKING:
     import argparse
@@ -32,15 +36,22 @@ if TYPE_CHECKING:
     import ssl
     from collections.abc import Callable, Sequence
 
-    from dicomnet import AE
+    from dicomnet.association import Association
+    from dicomnet.transport import ThreadedAssociationServer
 
 __all__ = [
+    "AssociationLog",
     "Stoppable",
+    "add_network_options",
     "add_processes_option",
     "cannot_listen",
+    "listen",
+    "log_start",
+    "peer_name",
     "run_app",
     "serve_in_processes",
     "serve_until_interrupted",
+    "server_ae",
 ]
 
 
@@ -143,6 +154,226 @@ def add_processes_option(
             "storescp --fork forks a child per association; this forks the "
             "processes once, at start, and each serves many associations",
         )
+
+
+def add_network_options(
+    parser: argparse.ArgumentParser,
+    *,
+    aetitle: str,
+    processes: bool = True,
+    fork: bool = False,
+    calling_aet: bool = False,
+) -> argparse._ArgumentGroup:
+    """Add a server's network options: ``-aet``, ``-b``, ``--max-associations``...
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The application's parser.
+    aetitle : str
+        Our default AE title (``STORESCP``).
+    processes : bool, optional
+        Add ``--processes`` (see :func:`add_processes_option`).
+    fork : bool, optional
+        Add ``--fork`` too.
+    calling_aet : bool, optional
+        Add ``--require-calling-aet AET`` (repeatable).
+
+    Returns
+    -------
+    argparse._ArgumentGroup
+        The group, for the application's own network options.
+    """
+    group = parser.add_argument_group("network options")
+    group.add_argument(
+        "-aet",
+        "--aetitle",
+        type=ae_title,
+        default=aetitle,
+        help=f"our AE title (default: {aetitle})",
+    )
+    group.add_argument(
+        "-b",
+        "-ba",
+        "--bind",
+        "--bind-address",
+        dest="bind",
+        default="",
+        metavar="ADDRESS",
+        help="listen on this address only (default: every IPv4 interface; "
+        "'::' for every IPv6 one)",
+    )
+    group.add_argument(
+        "--max-associations",
+        type=positive_count,
+        default=10,
+        metavar="N",
+        help="reject association requests beyond N at once (default: 10)",
+    )
+    if processes:
+        add_processes_option(group, fork=fork)
+    group.add_argument(
+        "--require-called-aet",
+        action="store_true",
+        help="reject requests whose called AE title is not ours",
+    )
+    if calling_aet:
+        group.add_argument(
+            "--require-calling-aet",
+            type=ae_title,
+            action="append",
+            default=[],
+            metavar="AET",
+            help="reject requests from calling AE titles not given (repeatable)",
+        )
+    return group
+
+
+def server_ae(options: argparse.Namespace) -> AE:
+    """Return an AE set up from a server's network and timeout options.
+
+    Parameters
+    ----------
+    options : argparse.Namespace
+        The options of :func:`add_network_options` and
+        :func:`~dicomnet.apps._common.add_timeout_options`.
+
+    Returns
+    -------
+    AE
+        The AE, without presentation contexts yet.
+    """
+    ae = AE(ae_title=options.aetitle)
+    ae.acse_timeout = options.acse_timeout
+    ae.dimse_timeout = options.dimse_timeout
+    ae.network_timeout = options.network_timeout
+    ae.maximum_pdu_size = options.max_pdu
+    ae.maximum_associations = options.max_associations
+    ae.require_called_aet = options.require_called_aet
+    return ae
+
+
+def peer_name(assoc: Association) -> str:
+    """Return ``AET (host port N)`` of an association's requestor."""
+    requestor = assoc.requestor
+    return f"{requestor.ae_title} ({requestor.address} port {requestor.port})"
+
+
+class AssociationLog:
+    """The handlers that log, at INFO, how each association of a server went.
+
+    Parameters
+    ----------
+    logger : logging.Logger
+        The application's logger.
+    """
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self.logger = logger
+
+    def handlers(self) -> list[tuple[Any, Any]]:
+        """Return the ``(event, handler)`` pairs to bind."""
+        return [
+            (evt.EVT_ACCEPTED, self._on_accepted),
+            (evt.EVT_PDU_SENT, self._on_pdu_sent),
+            (evt.EVT_RELEASED, self._on_released),
+            (evt.EVT_ABORTED, self._on_aborted),
+        ]
+
+    def _on_accepted(self, event: evt.Event) -> None:
+        self.logger.info("Association accepted from %s", peer_name(event.assoc))
+
+    def _on_pdu_sent(self, event: evt.Event) -> None:
+        # A rejection has no event of its own: the A-ASSOCIATE-RJ sent tells.
+        pdu = getattr(event, "pdu", None)
+        if isinstance(pdu, A_ASSOCIATE_RJ):
+            text = describe_reject(pdu.result, pdu.source, pdu.reason)
+            peer = peer_name(event.assoc)
+            self.logger.info("Association from %s rejected: %s", peer, text)
+
+    def _on_released(self, event: evt.Event) -> None:
+        self.logger.info("Association with %s released", peer_name(event.assoc))
+
+    def _on_aborted(self, event: evt.Event) -> None:
+        self.logger.info("Association with %s aborted", peer_name(event.assoc))
+
+
+def listen(
+    ae: AE,
+    options: argparse.Namespace,
+    *,
+    ssl_context: ssl.SSLContext | None,
+    evt_handlers: list[tuple[Any, Any]],
+) -> ThreadedAssociationServer:
+    """Listen on ``(options.bind, options.port)`` in the background.
+
+    Parameters
+    ----------
+    ae : AE
+        The configured AE; ``ae.shutdown()`` stops the server.
+    options : argparse.Namespace
+        ``bind`` and ``port``.
+    ssl_context : ssl.SSLContext or None
+        TLS for every accepted connection.
+    evt_handlers : list of tuple
+        The ``(event, handler)`` pairs to bind.
+
+    Returns
+    -------
+    ThreadedAssociationServer
+        The running server; its ``server_address`` holds the port actually
+        listened on (for port 0).
+
+    Raises
+    ------
+    AppError
+        The address cannot be listened on (status 5).
+    """
+    try:
+        server = ae.start_server(
+            (options.bind, options.port),
+            block=False,
+            ssl_context=ssl_context,
+            evt_handlers=evt_handlers,
+        )
+    except OSError as exc:
+        raise cannot_listen(options.bind, options.port, exc) from exc
+    assert server is not None  # noqa: S101  (block=False returns the server)
+    return server
+
+
+def log_start(
+    logger: logging.Logger,
+    options: argparse.Namespace,
+    *,
+    tls: bool,
+    server: ThreadedAssociationServer | None = None,
+    detail: str = "",
+) -> None:
+    """Log at INFO where a server listens, or how many processes it starts.
+
+    Parameters
+    ----------
+    logger : logging.Logger
+        The application's logger.
+    options : argparse.Namespace
+        ``aetitle``; ``processes`` without ``server``.
+    tls : bool
+        Whether connections use TLS.
+    server : ThreadedAssociationServer, optional
+        The server listening in this process; ``None`` before
+        :func:`serve_in_processes`, which logs the address itself.
+    detail : str, optional
+        What the application adds (``", storing in incoming"``).
+    """
+    suffix = (" (TLS)" if tls else "") + detail
+    if server is None:
+        logger.info(
+            "Starting %d processes as %s%s", options.processes, options.aetitle, suffix
+        )
+        return
+    host, port = server.server_address[:2]
+    logger.info("Listening on %s port %d as %s%s", host, port, options.aetitle, suffix)
 
 
 def cannot_listen(bind: str, port: int, exc: OSError) -> AppError:

@@ -27,27 +27,29 @@ from pydicom.uid import (
 
 from dicomnet import AE, evt
 from dicomnet.apps._common import (
-    EXIT_CONNECTION,
-    AppError,
     add_general_options,
     add_timeout_options,
     add_tls_options,
-    ae_title,
-    describe_reject,
     make_parser,
     port_number,
-    positive_count,
     server_tls,
 )
-from dicomnet.apps._runner import run_app, serve_until_interrupted
+from dicomnet.apps._runner import (
+    AssociationLog,
+    add_network_options,
+    listen,
+    log_start,
+    peer_name,
+    run_app,
+    serve_until_interrupted,
+    server_ae,
+)
 from dicomnet.sop_class import Verification
-from dicomnet.ul.pdu import A_ASSOCIATE_RJ
 
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Sequence
 
-    from dicomnet.association import Association
     from dicomnet.transport import ThreadedAssociationServer
 
 __all__ = ["build_parser", "main", "start"]
@@ -78,45 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         "port", type=port_number, help="TCP port to listen on (0: any free port)"
     )
     add_general_options(parser)
-    group = parser.add_argument_group("application entity")
-    group.add_argument(
-        "-aet",
-        "--aetitle",
-        type=ae_title,
-        default="ECHOSCP",
-        help="our AE title (default: ECHOSCP)",
-    )
-    group.add_argument(
-        "-b",
-        "-ba",
-        "--bind",
-        "--bind-address",
-        dest="bind",
-        default="",
-        metavar="ADDRESS",
-        help="listen on this address only (default: every IPv4 interface; "
-        "'::' for every IPv6 one)",
-    )
-    group.add_argument(
-        "--max-associations",
-        type=positive_count,
-        default=10,
-        metavar="N",
-        help="reject association requests beyond N at once (default: 10)",
-    )
-    group.add_argument(
-        "--require-called-aet",
-        action="store_true",
-        help="reject requests whose called AE title is not ours",
-    )
-    group.add_argument(
-        "--require-calling-aet",
-        type=ae_title,
-        action="append",
-        default=[],
-        metavar="AET",
-        help="reject requests from calling AE titles not given (repeatable)",
-    )
+    add_network_options(parser, aetitle="ECHOSCP", processes=False, calling_aet=True)
     add_timeout_options(parser)
     _add_syntax_options(parser)
     add_tls_options(parser, server=True)
@@ -140,44 +104,17 @@ def _add_syntax_options(parser: argparse.ArgumentParser) -> None:
 # -- what the SCP logs -----------------------------------------------------------
 
 
-def _peer(assoc: Association) -> str:
-    requestor = assoc.requestor
-    return f"{requestor.ae_title} ({requestor.address} port {requestor.port})"
-
-
-def _on_accepted(event: evt.Event) -> None:
-    _LOGGER.info("Association accepted from %s", _peer(event.assoc))
-
-
-def _on_pdu_sent(event: evt.Event) -> None:
-    pdu = getattr(event, "pdu", None)
-    if isinstance(pdu, A_ASSOCIATE_RJ):
-        text = describe_reject(pdu.result, pdu.source, pdu.reason)
-        _LOGGER.info("Association from %s rejected: %s", _peer(event.assoc), text)
-
-
-def _on_released(event: evt.Event) -> None:
-    _LOGGER.info("Association with %s released", _peer(event.assoc))
-
-
-def _on_aborted(event: evt.Event) -> None:
-    _LOGGER.info("Association with %s aborted", _peer(event.assoc))
-
-
 def _on_c_echo(event: evt.Event) -> int:
     _LOGGER.info(
         "Received C-ECHO request (MsgID %s) from %s",
         event.message_id,
-        _peer(event.assoc),
+        peer_name(event.assoc),
     )
     return _SUCCESS
 
 
 _HANDLERS: Final[list[tuple[Any, Any]]] = [
-    (evt.EVT_ACCEPTED, _on_accepted),
-    (evt.EVT_PDU_SENT, _on_pdu_sent),
-    (evt.EVT_RELEASED, _on_released),
-    (evt.EVT_ABORTED, _on_aborted),
+    *AssociationLog(_LOGGER).handlers(),
     (evt.EVT_C_ECHO, _on_c_echo),
 ]
 
@@ -186,13 +123,7 @@ _HANDLERS: Final[list[tuple[Any, Any]]] = [
 
 
 def _make_ae(options: argparse.Namespace) -> AE:
-    ae = AE(ae_title=options.aetitle)
-    ae.acse_timeout = options.acse_timeout
-    ae.dimse_timeout = options.dimse_timeout
-    ae.network_timeout = options.network_timeout
-    ae.maximum_pdu_size = options.max_pdu
-    ae.maximum_associations = options.max_associations
-    ae.require_called_aet = options.require_called_aet
+    ae = server_ae(options)
     ae.require_calling_aet = options.require_calling_aet
     ae.add_supported_context(Verification, list(options.syntaxes))
     return ae
@@ -211,28 +142,8 @@ def start(options: argparse.Namespace) -> tuple[AE, ThreadedAssociationServer]:
     """
     context = server_tls(options)
     ae = _make_ae(options)
-    try:
-        server = ae.start_server(
-            (options.bind, options.port),
-            block=False,
-            ssl_context=context,
-            evt_handlers=_HANDLERS,
-        )
-    except OSError as exc:
-        where = options.bind or "every interface"
-        raise AppError(
-            f"Cannot listen on {where} port {options.port}: {exc.strerror or exc}",
-            EXIT_CONNECTION,
-        ) from exc
-    assert server is not None  # noqa: S101  (block=False returns the server)
-    host, port = server.server_address[:2]
-    _LOGGER.info(
-        "Listening on %s port %d as %s%s",
-        host,
-        port,
-        options.aetitle,
-        " (TLS)" if context is not None else "",
-    )
+    server = listen(ae, options, ssl_context=context, evt_handlers=_HANDLERS)
+    log_start(_LOGGER, options, tls=context is not None, server=server)
     return ae, server
 
 

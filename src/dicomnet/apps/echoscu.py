@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from pydicom.uid import (
     DeflatedExplicitVRLittleEndian,
@@ -32,30 +32,26 @@ from pydicom.uid import (
     ImplicitVRLittleEndian,
 )
 
-from dicomnet import AE, evt
+from dicomnet import AE
 from dicomnet.apps._common import (
-    EXIT_ABORTED,
-    EXIT_CONNECTION,
     EXIT_FAILURE,
     EXIT_OK,
-    EXIT_REJECTED,
     AppError,
+    AssociationOutcome,
+    aborted_error,
     add_general_options,
     add_timeout_options,
     add_tls_options,
     ae_title,
-    client_tls,
-    describe_abort,
-    describe_reject,
     make_parser,
     port_number,
     positive_count,
+    request_association,
     timeout,
 )
 from dicomnet.apps._runner import run_app
 from dicomnet.sop_class import Verification
 from dicomnet.status import VERIFICATION_SERVICE_CLASS_STATUS
-from dicomnet.ul.pdu import A_ABORT, A_ASSOCIATE_RJ
 
 if TYPE_CHECKING:
     import argparse
@@ -157,69 +153,6 @@ def _add_echo_options(parser: argparse.ArgumentParser) -> None:
         )
 
 
-class _Outcome:
-    """What the association's events tell about how it went.
-
-    The handlers run on the association's own thread; ``associate()`` and
-    ``send_c_echo()`` return only after the events they wait for were
-    dispatched, so the main thread reads these fields afterwards.
-    """
-
-    def __init__(self) -> None:
-        self.connected = False
-        self.reject: A_ASSOCIATE_RJ | None = None
-        self.abort: A_ABORT | None = None
-
-    def handlers(self) -> list[tuple[Any, Any]]:
-        return [
-            (evt.EVT_CONN_OPEN, self._on_connection),
-            (evt.EVT_CONN_CLOSE, self._on_connection),
-            (evt.EVT_PDU_RECV, self._on_pdu),
-        ]
-
-    def _on_connection(self, event: evt.Event) -> None:
-        del event
-        # A closed connection was open once: this also tells a requestor
-        # that its connect() succeeded.
-        self.connected = True
-
-    def _on_pdu(self, event: evt.Event) -> None:
-        pdu = getattr(event, "pdu", None)
-        if isinstance(pdu, A_ASSOCIATE_RJ):
-            self.reject = pdu
-        elif isinstance(pdu, A_ABORT):
-            self.abort = pdu
-
-
-def _not_established(outcome: _Outcome, options: argparse.Namespace) -> AppError:
-    """Return the error for an association request that did not succeed."""
-    where = f"{options.peer} port {options.port}"
-    if outcome.reject is not None:
-        rj = outcome.reject
-        text = describe_reject(rj.result, rj.source, rj.reason)
-        return AppError(f"Association rejected: {text}", EXIT_REJECTED)
-    if outcome.abort is not None:
-        text = describe_abort(outcome.abort.source, outcome.abort.reason)
-        return AppError(f"Association aborted {text}", EXIT_ABORTED)
-    if not outcome.connected:
-        return AppError(
-            f"Cannot connect to {where}: connection refused, host unreachable "
-            "or connection timeout",
-            EXIT_CONNECTION,
-        )
-    tls = ", the TLS handshake failed" if _tls_used(options) else ""
-    return AppError(
-        f"Association aborted: no answer from {where} to the association "
-        f"request (the connection closed{tls} or the ACSE timeout expired)",
-        EXIT_ABORTED,
-    )
-
-
-def _tls_used(options: argparse.Namespace) -> bool:
-    """Whether the options ask for TLS."""
-    return bool(options.tls or options.anonymous_tls)
-
-
 def _check_context(assoc: Association) -> None:
     """Fail unless the peer accepted the Verification context (PS3.8 9.3.3.2)."""
     if assoc.accepted_contexts:
@@ -232,7 +165,7 @@ def _check_context(assoc: Association) -> None:
     )
 
 
-def _echo_once(assoc: Association, outcome: _Outcome, number: int) -> int:
+def _echo_once(assoc: Association, outcome: AssociationOutcome, number: int) -> int:
     """Send C-ECHO number ``number`` and return its status (PS3.7 9.3.5)."""
     msg_id = (number - 1) % _MAX_MESSAGE_ID + 1
     _LOGGER.info("Sending Echo Request: MsgID %d", msg_id)
@@ -242,17 +175,10 @@ def _echo_once(assoc: Association, outcome: _Outcome, number: int) -> int:
         status = None  # the association ended before the request could go
     if status is not None and "Status" in status:
         return int(status.Status)
-    if outcome.abort is not None:
-        text = describe_abort(outcome.abort.source, outcome.abort.reason)
-        raise AppError(f"Association aborted {text}", EXIT_ABORTED)
-    raise AppError(
-        "Association aborted: no C-ECHO response (the DIMSE timeout expired "
-        "or the connection closed)",
-        EXIT_ABORTED,
-    )
+    raise aborted_error(outcome, "C-ECHO response")
 
 
-def _echo(assoc: Association, outcome: _Outcome, repeat: int) -> int:
+def _echo(assoc: Association, outcome: AssociationOutcome, repeat: int) -> int:
     """Send ``repeat`` C-ECHOs; return EXIT_FAILURE if any was not Success."""
     result = EXIT_OK
     for number in range(1, repeat + 1):
@@ -287,21 +213,9 @@ def run(options: argparse.Namespace) -> int:
     AppError
         The association could not be established, or ended too early.
     """
-    tls = client_tls(options, options.peer)
     ae = _make_ae(options)
-    outcome = _Outcome()
-    _LOGGER.info("Requesting Association with %s port %d", options.peer, options.port)
-    assoc = ae.associate(
-        options.peer,
-        options.port,
-        ae_title=options.call,
-        max_pdu=options.max_pdu,
-        tls_args=tls,
-        evt_handlers=outcome.handlers(),
-    )
-    if not assoc.is_established:
-        raise _not_established(outcome, options)
-    _LOGGER.info("Association Accepted")
+    outcome = AssociationOutcome()
+    assoc = request_association(ae, options, outcome)
     try:
         _check_context(assoc)
         return _echo(assoc, outcome, options.repeat)

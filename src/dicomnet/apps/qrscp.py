@@ -68,11 +68,8 @@ from dicomnet.apps._common import (
     add_general_options,
     add_timeout_options,
     add_tls_options,
-    ae_title,
-    describe_reject,
     make_parser,
     port_number,
-    positive_count,
     server_tls,
 )
 from dicomnet.apps._qrscp_config import (
@@ -81,13 +78,17 @@ from dicomnet.apps._qrscp_config import (
     load_config,
     move_destination,
 )
-from dicomnet.apps._qrscp_handlers import ArchiveHandlers, peer_name
+from dicomnet.apps._qrscp_handlers import ArchiveHandlers
 from dicomnet.apps._runner import (
-    add_processes_option,
-    cannot_listen,
+    AssociationLog,
+    add_network_options,
+    listen,
+    log_start,
+    peer_name,
     run_app,
     serve_in_processes,
     serve_until_interrupted,
+    server_ae,
 )
 from dicomnet.apps.storescp import chunked_receiving
 from dicomnet.archive import Archive
@@ -103,7 +104,6 @@ from dicomnet.sop_class import (
     StudyRootQueryRetrieveInformationModelMove,
     Verification,
 )
-from dicomnet.ul.pdu import A_ASSOCIATE_RJ
 
 if TYPE_CHECKING:
     import argparse
@@ -148,46 +148,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"TCP port to listen on (default: {_DEFAULT_PORT}; 0: any free port)",
     )
     add_general_options(parser)
-    _add_network_options(parser)
+    add_network_options(parser, aetitle="QRSCP")
     _add_peer_options(parser)
     add_timeout_options(parser)
     _add_storage_options(parser)
     add_tls_options(parser, server=True)
     return parser
-
-
-def _add_network_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("network options")
-    group.add_argument(
-        "-aet",
-        "--aetitle",
-        type=ae_title,
-        default="QRSCP",
-        help="our AE title (default: QRSCP)",
-    )
-    group.add_argument(
-        "-b",
-        "-ba",
-        "--bind",
-        "--bind-address",
-        dest="bind",
-        default="",
-        metavar="ADDRESS",
-        help="listen on this address only (default: every IPv4 interface)",
-    )
-    group.add_argument(
-        "--max-associations",
-        type=positive_count,
-        default=10,
-        metavar="N",
-        help="reject association requests beyond N at once (default: 10)",
-    )
-    add_processes_option(group)
-    group.add_argument(
-        "--require-called-aet",
-        action="store_true",
-        help="reject requests whose called AE title is not ours",
-    )
 
 
 def _add_peer_options(parser: argparse.ArgumentParser) -> None:
@@ -258,25 +224,6 @@ def _add_storage_options(parser: argparse.ArgumentParser) -> None:
 # -- what the SCP logs ---------------------------------------------------------------
 
 
-def _on_accepted(event: evt.Event) -> None:
-    _LOGGER.info("Association accepted from %s", peer_name(event.assoc))
-
-
-def _on_pdu_sent(event: evt.Event) -> None:
-    pdu = getattr(event, "pdu", None)
-    if isinstance(pdu, A_ASSOCIATE_RJ):
-        text = describe_reject(pdu.result, pdu.source, pdu.reason)
-        _LOGGER.info("Association from %s rejected: %s", peer_name(event.assoc), text)
-
-
-def _on_released(event: evt.Event) -> None:
-    _LOGGER.info("Association with %s released", peer_name(event.assoc))
-
-
-def _on_aborted(event: evt.Event) -> None:
-    _LOGGER.info("Association with %s aborted", peer_name(event.assoc))
-
-
 def _on_c_echo(event: evt.Event) -> int:
     _LOGGER.info("C-ECHO from %s", peer_name(event.assoc))
     return 0x0000
@@ -328,13 +275,7 @@ def _peers(options: argparse.Namespace) -> PeerConfig:
 
 
 def _make_ae(options: argparse.Namespace, peers: PeerConfig) -> AE:
-    ae = AE(ae_title=options.aetitle)
-    ae.acse_timeout = options.acse_timeout
-    ae.dimse_timeout = options.dimse_timeout
-    ae.network_timeout = options.network_timeout
-    ae.maximum_pdu_size = options.max_pdu
-    ae.maximum_associations = options.max_associations
-    ae.require_called_aet = options.require_called_aet
+    ae = server_ae(options)
     ae.require_calling_aet = list(peers.calling_ae_titles)
     # Stored as received: every syntax the library knows, so that nothing
     # needs transcoding. scu_role and scp_role True accept whatever role a
@@ -378,10 +319,7 @@ def _prepare(options: argparse.Namespace) -> _Setup:
     ae = _make_ae(options, peers)
     archive = _open_archive(options)
     handlers: list[tuple[Any, Any]] = [
-        (evt.EVT_ACCEPTED, _on_accepted),
-        (evt.EVT_PDU_SENT, _on_pdu_sent),
-        (evt.EVT_RELEASED, _on_released),
-        (evt.EVT_ABORTED, _on_aborted),
+        *AssociationLog(_LOGGER).handlers(),
         (evt.EVT_C_ECHO, _on_c_echo),
         *ArchiveHandlers(
             archive, options.aetitle, peers.destinations, fsync=options.fsync
@@ -415,29 +353,26 @@ def start(options: argparse.Namespace) -> QueryRetrieveServer:
     """
     setup = _prepare(options)
     try:
-        server = setup.ae.start_server(
-            (options.bind, options.port),
-            block=False,
-            ssl_context=setup.context,
-            evt_handlers=setup.handlers,
+        server = listen(
+            setup.ae, options, ssl_context=setup.context, evt_handlers=setup.handlers
         )
-    except OSError as exc:
+    except AppError:
         setup.archive.close()
-        raise cannot_listen(options.bind, options.port, exc) from exc
-    assert server is not None  # noqa: S101  (block=False returns the server)
+        raise
     running = QueryRetrieveServer(setup.ae, server, setup.archive, setup.peers)
-    host = server.server_address[0]
-    _LOGGER.info(
-        "Listening on %s port %d as %s%s, archive %s (%d instances)",
-        host,
-        running.port,
-        options.aetitle,
-        " (TLS)" if setup.context is not None else "",
-        options.storage,
-        setup.archive.instance_count(),
+    log_start(
+        _LOGGER,
+        options,
+        tls=setup.context is not None,
+        server=server,
+        detail=_archive_detail(options, setup.archive),
     )
     _log_peers(setup.peers)
     return running
+
+
+def _archive_detail(options: argparse.Namespace, archive: Archive) -> str:
+    return f", archive {options.storage} ({archive.instance_count()} instances)"
 
 
 def _log_peers(peers: PeerConfig) -> None:
@@ -454,13 +389,11 @@ def _serve_in_processes(options: argparse.Namespace) -> int:
     setup = _prepare(options)
     try:
         # The library logs the address listened on and the process IDs next.
-        _LOGGER.info(
-            "Starting %d processes as %s%s, archive %s (%d instances)",
-            options.processes,
-            options.aetitle,
-            " (TLS)" if setup.context is not None else "",
-            options.storage,
-            setup.archive.instance_count(),
+        log_start(
+            _LOGGER,
+            options,
+            tls=setup.context is not None,
+            detail=_archive_detail(options, setup.archive),
         )
         _log_peers(setup.peers)
         # The index's connections are closed before the fork and opened

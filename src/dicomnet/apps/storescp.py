@@ -72,29 +72,28 @@ from dicomnet.apps._common import (
     add_general_options,
     add_timeout_options,
     add_tls_options,
-    ae_title,
-    describe_reject,
     make_parser,
     port_number,
-    positive_count,
     server_tls,
 )
 from dicomnet.apps._runner import (
-    add_processes_option,
-    cannot_listen,
+    AssociationLog,
+    add_network_options,
+    listen,
+    log_start,
+    peer_name,
     run_app,
     serve_in_processes,
     serve_until_interrupted,
+    server_ae,
 )
 from dicomnet.sop_class import Verification
-from dicomnet.ul.pdu import A_ASSOCIATE_RJ
 
 if TYPE_CHECKING:
     import argparse
     import ssl
     from collections.abc import Iterator, Sequence
 
-    from dicomnet.association import Association
     from dicomnet.transport import ThreadedAssociationServer
 
 __all__ = [
@@ -245,37 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_network_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("network options")
-    group.add_argument(
-        "-aet",
-        "--aetitle",
-        type=ae_title,
-        default="STORESCP",
-        help="our AE title (default: STORESCP)",
-    )
-    group.add_argument(
-        "-b",
-        "-ba",
-        "--bind",
-        "--bind-address",
-        dest="bind",
-        default="",
-        metavar="ADDRESS",
-        help="listen on this address only (default: every IPv4 interface)",
-    )
-    group.add_argument(
-        "--max-associations",
-        type=positive_count,
-        default=10,
-        metavar="N",
-        help="reject association requests beyond N at once (default: 10)",
-    )
-    add_processes_option(group, fork=True)
-    group.add_argument(
-        "--require-called-aet",
-        action="store_true",
-        help="reject requests whose called AE title is not ours",
-    )
+    group = add_network_options(parser, aetitle="STORESCP", fork=True)
     syntaxes = group.add_mutually_exclusive_group()
     syntaxes.add_argument(
         "+xa",
@@ -356,11 +325,6 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
 # -- storing -----------------------------------------------------------------------
 
 
-def _peer(assoc: Association) -> str:
-    requestor = assoc.requestor
-    return f"{requestor.ae_title} ({requestor.address} port {requestor.port})"
-
-
 def _write(handle: BinaryIO, data: bytes) -> None:
     """Write a received instance (one place, so that tests can fail it)."""
     handle.write(data)
@@ -398,7 +362,7 @@ class _Store:
             self.extension,
         )
         if self.ignore:
-            _LOGGER.info("Received %s from %s (ignored)", name, _peer(event.assoc))
+            _LOGGER.info("Received %s from %s (ignored)", name, peer_name(event.assoc))
             return _SUCCESS
         try:
             staged = self._stage(event)
@@ -410,7 +374,10 @@ class _Store:
             staged.unlink(missing_ok=True)
             return self._failed(name, exc)
         _LOGGER.info(
-            "Stored %s from %s (MsgID %d)", target, _peer(event.assoc), event.message_id
+            "Stored %s from %s (MsgID %d)",
+            target,
+            peer_name(event.assoc),
+            event.message_id,
         )
         return _SUCCESS
 
@@ -463,27 +430,8 @@ class _Store:
 # -- what the SCP logs -----------------------------------------------------------
 
 
-def _on_accepted(event: evt.Event) -> None:
-    _LOGGER.info("Association accepted from %s", _peer(event.assoc))
-
-
-def _on_pdu_sent(event: evt.Event) -> None:
-    pdu = getattr(event, "pdu", None)
-    if isinstance(pdu, A_ASSOCIATE_RJ):
-        text = describe_reject(pdu.result, pdu.source, pdu.reason)
-        _LOGGER.info("Association from %s rejected: %s", _peer(event.assoc), text)
-
-
-def _on_released(event: evt.Event) -> None:
-    _LOGGER.info("Association with %s released", _peer(event.assoc))
-
-
-def _on_aborted(event: evt.Event) -> None:
-    _LOGGER.info("Association with %s aborted", _peer(event.assoc))
-
-
 def _on_c_echo(event: evt.Event) -> int:
-    _LOGGER.info("Received C-ECHO request from %s", _peer(event.assoc))
+    _LOGGER.info("Received C-ECHO request from %s", peer_name(event.assoc))
     return _SUCCESS
 
 
@@ -513,13 +461,7 @@ def chunked_receiving(enabled: bool) -> Iterator[None]:  # noqa: FBT001  (a swit
 
 
 def _make_ae(options: argparse.Namespace) -> AE:
-    ae = AE(ae_title=options.aetitle)
-    ae.acse_timeout = options.acse_timeout
-    ae.dimse_timeout = options.dimse_timeout
-    ae.network_timeout = options.network_timeout
-    ae.maximum_pdu_size = options.max_pdu
-    ae.maximum_associations = options.max_associations
-    ae.require_called_aet = options.require_called_aet
+    ae = server_ae(options)
     syntaxes = list(options.syntaxes)
     for context in AllStoragePresentationContexts:
         ae.add_supported_context(str(context.abstract_syntax), syntaxes)
@@ -546,18 +488,16 @@ def _prepare(
         )
     context = server_tls(options)
     handlers: list[tuple[Any, Any]] = [
-        (evt.EVT_ACCEPTED, _on_accepted),
-        (evt.EVT_PDU_SENT, _on_pdu_sent),
-        (evt.EVT_RELEASED, _on_released),
-        (evt.EVT_ABORTED, _on_aborted),
+        *AssociationLog(_LOGGER).handlers(),
         (evt.EVT_C_ECHO, _on_c_echo),
         (evt.EVT_C_STORE, _Store(options, _file_mode())),
     ]
     return _make_ae(options), context, handlers
 
 
-def _destination(options: argparse.Namespace) -> object:
-    return "nothing (--ignore)" if options.ignore else options.output_directory
+def _destination(options: argparse.Namespace) -> str:
+    where = "nothing (--ignore)" if options.ignore else options.output_directory
+    return f", storing in {where}"
 
 
 def start(options: argparse.Namespace) -> tuple[AE, ThreadedAssociationServer]:
@@ -576,25 +516,9 @@ def start(options: argparse.Namespace) -> tuple[AE, ThreadedAssociationServer]:
         or the address cannot be listened on.
     """
     ae, context, handlers = _prepare(options)
-    try:
-        server = ae.start_server(
-            (options.bind, options.port),
-            block=False,
-            ssl_context=context,
-            evt_handlers=handlers,
-        )
-    except OSError as exc:
-        raise cannot_listen(options.bind, options.port, exc) from exc
-    assert server is not None  # noqa: S101  (block=False returns the server)
-    host, port = server.server_address[:2]
-    _LOGGER.info(
-        "Listening on %s port %d as %s%s, storing in %s",
-        host,
-        port,
-        options.aetitle,
-        " (TLS)" if context is not None else "",
-        _destination(options),
-    )
+    server = listen(ae, options, ssl_context=context, evt_handlers=handlers)
+    tls = context is not None
+    log_start(_LOGGER, options, tls=tls, server=server, detail=_destination(options))
     return ae, server
 
 
@@ -602,13 +526,7 @@ def _serve_in_processes(options: argparse.Namespace) -> int:
     """Serve from ``options.processes`` processes until SIGINT or SIGTERM."""
     ae, context, handlers = _prepare(options)
     # The library logs the address listened on and the process IDs next.
-    _LOGGER.info(
-        "Starting %d processes as %s%s, storing in %s",
-        options.processes,
-        options.aetitle,
-        " (TLS)" if context is not None else "",
-        _destination(options),
-    )
+    log_start(_LOGGER, options, tls=context is not None, detail=_destination(options))
     return serve_in_processes(
         ae, options, ssl_context=context, evt_handlers=handlers, logger=_LOGGER
     )

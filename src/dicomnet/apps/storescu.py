@@ -44,7 +44,6 @@ our own:
 from __future__ import annotations
 
 import logging
-import struct
 import sys
 import warnings
 from contextlib import contextmanager
@@ -68,6 +67,7 @@ from dicomnet import AE, _config, build_context
 from dicomnet.apps._common import (
     EXIT_FAILURE,
     EXIT_OK,
+    UNREADABLE,
     AppError,
     AssociationOutcome,
     aborted_error,
@@ -145,17 +145,6 @@ _ENCODINGS: Final[dict[tuple[bool | None, bool | None], UID]] = {
     (False, True): ExplicitVRLittleEndian,
     (False, False): ExplicitVRBigEndian,
 }
-# pydicom raises any of these for malformed input rather than one error type.
-_UNREADABLE: Final = (
-    InvalidDicomError,
-    EOFError,
-    ValueError,
-    TypeError,
-    KeyError,
-    IndexError,
-    NotImplementedError,
-    struct.error,
-)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -426,7 +415,7 @@ def read_instance(path: Path, mode: str) -> Instance:
                             "no DICOM File Meta Information (PS3.10 7.1)"
                         ) from None
             return _from_dataset(path, size)
-        except _UNREADABLE as exc:
+        except UNREADABLE as exc:
             raise NotDicomError(str(exc) or type(exc).__name__) from exc
 
 
@@ -631,7 +620,7 @@ class _Sender:
             status = assoc.send_c_store(payload, msg_id=message_id)
         except RuntimeError:
             status = None  # the association ended before the request could go
-        except (*_UNREADABLE, AttributeError, OSError) as exc:
+        except (*UNREADABLE, AttributeError, OSError) as exc:
             return self._fail(instance, str(exc))
         if status is None or "Status" not in status:
             raise aborted_error(self.outcome, "C-STORE response")
