@@ -645,6 +645,31 @@ def test_get_handler_may_end_it(
     assert identifier is None or "FailedSOPInstanceUIDList" in identifier
 
 
+def test_a_get_handler_announcing_nothing_may_refuse(scp_ae: AE, scu_ae: AE) -> None:
+    # pynetdicom's handlers refuse a request by announcing no sub-operation
+    # and yielding a failure: that status is the answer, every count zero.
+    def handler(_event: Any) -> Iterator[object]:
+        yield 0
+        yield 0xA900, None
+
+    got = exchange(scp_ae, scu_ae, (evt.EVT_C_GET, handler), get, on_store=Store())
+    assert codes(got) == [0xA900]
+    assert counts(got[0][0])[1:] == (0, 0, 0)
+
+
+def test_a_move_handler_announcing_nothing_may_refuse(scp_ae: AE, scu_ae: AE) -> None:
+    # No sub-association is opened for it either: the destination (port 1)
+    # refuses every connection, which would be reported as 0xA801.
+    def handler(_event: Any) -> Iterator[object]:
+        yield LOOPBACK, 1
+        yield 0
+        yield 0xC000, None
+
+    got = exchange(scp_ae, scu_ae, (evt.EVT_C_MOVE, handler), move)
+    assert codes(got) == [0xC000]
+    assert counts(got[0][0])[1:] == (0, 0, 0)
+
+
 def test_cancel_during_get_stops_the_sub_operations(scp_ae: AE, scu_ae: AE) -> None:
     datasets = [ct(i) for i in range(5)]
 

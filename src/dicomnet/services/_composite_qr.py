@@ -159,7 +159,7 @@ class CompositeObjectQR(QueryProvider):
         wanted = _instance_uids(event.identifier)
         if not wanted:
             # U.4.2/U.4.3: SOP Instance UID is the Unique Key the SCU shall send.
-            yield 1  # the generic service reads a count first
+            yield 0  # no sub-operation: the status below is the answer
             yield failure(IDENTIFIER_DOES_NOT_MATCH, "No SOP Instance UID"), None
             return
         stored = self.candidates(str(event.request.AffectedSOPClassUID))

@@ -168,6 +168,12 @@ class _Retrieval:
             for item in items:
                 if not respond.assoc.is_established:
                     return  # the handler released or aborted
+                status, dataset = status_pair(item, self.codes.name)
+                response = respond.new()
+                apply_status(response, status, self.codes.name)
+                if category(response.Status or 0, self.table) != STATUS_PENDING:
+                    self._finish(response, dataset)
+                    return
                 if tally.remaining <= 0:
                     _LOGGER.warning(
                         "The %s handler yielded more data sets than it announced: "
@@ -175,12 +181,6 @@ class _Retrieval:
                         self.codes.name,
                     )
                     break
-                status, dataset = status_pair(item, self.codes.name)
-                response = respond.new()
-                apply_status(response, status, self.codes.name)
-                if category(response.Status or 0, self.table) != STATUS_PENDING:
-                    self._finish(response, dataset)
-                    return
                 if respond.cancelled():
                     # PS3.4 C.4.3.3 / C.4.2.3: stop and answer Canceled.
                     self._finish(_with_status(respond.new(), CANCEL), None)
@@ -263,13 +263,24 @@ def _count(items: Iterator[object], codes: _Codes) -> int | None:
         return None
 
 
-def _check_count(respond: Responder, count: int, codes: _Codes) -> bool:
+def _no_store(dataset: object) -> Dataset:  # pragma: no cover - never called
+    """Return nothing: a retrieval that announced no sub-operation stores none.
+
+    :meth:`_Retrieval.run` stops at a data set beyond the count announced.
+    """
+    del dataset
+    return Dataset()
+
+
+def _check_count(
+    respond: Responder, items: Iterator[object], count: int, codes: _Codes
+) -> bool:
     """Whether the sub-operations go ahead; if not, the response is sent."""
     if count < 1:
-        # Nothing to send: Success, with every count zero.
-        response = _with_status(respond.new(), SUCCESS)
-        _Tally(0).fill(response, remaining=False)
-        respond.send(response)
+        # Nothing to send. The handler may still yield a status (a refusal:
+        # 0xA900, a failure...), as pynetdicom's handlers do: that status is
+        # the answer, with every count zero; otherwise Success.
+        _Retrieval(respond, _Tally(0), _no_store, codes).run(items)
         return False
     if count > _MAX_SUBOPERATIONS:
         _LOGGER.error("The %s handler announced %d sub-operations", codes.name, count)
@@ -314,7 +325,7 @@ def _serve_get(respond: Responder, items: Iterator[object]) -> None:
     if count is None:
         respond.send_status(_GET.bad_count)
         return
-    if not _check_count(respond, count, _GET):
+    if not _check_count(respond, items, count, _GET):
         return
     assoc, protocol = respond.assoc, respond.protocol
     priority = _priority(respond)
@@ -414,7 +425,7 @@ def _move_target(
     if count is None:
         respond.send_status(_MOVE.bad_count)
         return None
-    if not _check_count(respond, count, _MOVE):
+    if not _check_count(respond, items, count, _MOVE):
         return None
     return address, port, options, count
 
