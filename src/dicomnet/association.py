@@ -636,13 +636,15 @@ class Association(CompositeServiceUser, NormalizedServiceUser):
     def _message(self, event: MessageReceived) -> None:
         refresh_reporting(self)  # a log level may have changed (debug_logger())
         message = event.message
-        self._trigger(
-            evt.EVT_DIMSE_RECV,
-            {
-                "message": message.primitive,
-                "context": message_context(self, message),
-            },
-        )
+        if self._handlers.is_observed(evt.EVT_DIMSE_RECV):
+            # Tested first: the attributes are built for every message otherwise.
+            self._trigger(
+                evt.EVT_DIMSE_RECV,
+                {
+                    "message": message.primitive,
+                    "context": message_context(self, message),
+                },
+            )
         if message.is_response:
             self._response(message.primitive)
             return

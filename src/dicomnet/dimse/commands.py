@@ -294,6 +294,8 @@ def decode_command(data: bytes | bytearray | memoryview) -> dict[str, CommandVal
         entry = by_element.get(element)
         if entry is None:
             fields[f"(0000,{element:04X})"] = raw[offset:stop]
+        elif entry[1] is _Kind.US and length == 2:  # most elements: inline
+            fields[entry[0]] = raw[offset] | raw[offset + 1] << 8
         else:
             value = _VALUE_DECODERS[entry[1]](raw[offset:stop], entry[0])
             if value is not None:
