@@ -192,10 +192,3 @@ def test_a_lazy_submodule_is_an_attribute_after_a_bare_import(
 def test_the_services_package_has_no_other_lazy_names() -> None:
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         _ = dicomnet.services.nothing
-
-
-def test_dispatch_covers_the_normalized_requests_of_the_normalized_module() -> None:
-    from dicomnet.services import _NORMALIZED_REQUESTS
-    from dicomnet.services.normalized import NORMALIZED_REQUESTS
-
-    assert set(_NORMALIZED_REQUESTS) == set(NORMALIZED_REQUESTS)

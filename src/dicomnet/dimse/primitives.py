@@ -40,6 +40,7 @@ __all__ = [
     "C_GET",
     "C_MOVE",
     "C_STORE",
+    "NORMALIZED_REQUESTS",
     "N_ACTION",
     "N_CREATE",
     "N_DELETE",
@@ -496,6 +497,17 @@ def _layout(
         fields = (*cls._RESPONSE_FIELDS, *cls.STATUS_OPTIONAL_KEYWORDS)
         return fields, cls._RESPONSE_DATA, cls.RESPONSE_KEYWORDS
     return cls._REQUEST_FIELDS, cls._REQUEST_DATA, cls.REQUEST_KEYWORDS
+
+
+#: The DIMSE-N request primitives (PS3.7 10.1), as ``isinstance`` takes them.
+NORMALIZED_REQUESTS: Final = (
+    N_ACTION,
+    N_CREATE,
+    N_DELETE,
+    N_EVENT_REPORT,
+    N_GET,
+    N_SET,
+)
 
 
 def response_to(request: _P) -> _P:

@@ -26,12 +26,7 @@ from dicomnet.dimse.primitives import (
     C_GET,
     C_MOVE,
     C_STORE,
-    N_ACTION,
-    N_CREATE,
-    N_DELETE,
-    N_EVENT_REPORT,
-    N_GET,
-    N_SET,
+    NORMALIZED_REQUESTS,
 )
 from dicomnet.errors import LocalProtocolError
 from dicomnet.services._respond import send_response
@@ -53,9 +48,6 @@ _LOGGER = logging.getLogger(__name__)
 #: the two DIMSE-service-users agreed on.
 UNRECOGNIZED_OPERATION = 0x0211
 
-# The DIMSE-N requests (PS3.7 10.1); services.normalized.NORMALIZED_REQUESTS
-# names the same six, but importing it would load every DIMSE-N module.
-_NORMALIZED_REQUESTS = (N_ACTION, N_CREATE, N_DELETE, N_EVENT_REPORT, N_GET, N_SET)
 
 # Primitive type -> the function answering it, filled on first use.
 _ANSWERS: dict[type[DimsePrimitive], _Answer] = {}
@@ -103,7 +95,7 @@ def _find_answer(request: DimsePrimitive) -> _Answer:  # noqa: PLR0911  (one per
             return qr.answer_c_find
         return qr.answer_c_move if isinstance(request, C_MOVE) else qr.answer_c_get
     # -- the DIMSE-N services (PS3.7 10; services/normalized.py) --
-    if isinstance(request, _NORMALIZED_REQUESTS):
+    if isinstance(request, NORMALIZED_REQUESTS):
         from dicomnet.services.normalized import answer_normalized  # noqa: PLC0415
 
         return answer_normalized

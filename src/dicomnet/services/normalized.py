@@ -21,18 +21,13 @@ new association, as the SCP of an event SOP class), :func:`failure` and
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydicom.dataset import Dataset
 
 from dicomnet import events as evt
 from dicomnet.dimse.primitives import (
-    N_ACTION,
-    N_CREATE,
-    N_DELETE,
-    N_EVENT_REPORT,
-    N_GET,
-    N_SET,
+    NORMALIZED_REQUESTS,
 )
 from dicomnet.presentation import build_context, build_role
 from dicomnet.services._n_common import (
@@ -123,16 +118,6 @@ __all__ = [
 ]
 
 _LOGGER = logging.getLogger(__name__)
-
-#: The request primitives :func:`answer_normalized` answers (PS3.7 10.1).
-NORMALIZED_REQUESTS: Final = (
-    N_ACTION,
-    N_CREATE,
-    N_DELETE,
-    N_EVENT_REPORT,
-    N_GET,
-    N_SET,
-)
 
 #: One notification: (Event Type ID, Affected SOP Instance UID, Event Information).
 EventReport = tuple[int, str, Dataset | None]
