@@ -469,6 +469,52 @@ def test_associate_ac_round_trip():
     assert back.to_ac_pdu() == ac
 
 
+def test_received_contexts_are_read_when_first_asked_for(caplog):
+    # An A-ASSOCIATE-RQ's contexts become PresentationContexts on first use; a
+    # context item the primitive cannot represent (a UID over 64 characters,
+    # which the codec tolerates) is logged and left out, not raised.
+    good = it.PresentationContextItemRQ(
+        context_id=1,
+        abstract_syntax=VERIFICATION,
+        transfer_syntaxes=("1.2.840.10008.1.2",),
+    )
+    bad = it.PresentationContextItemRQ(
+        context_id=3,
+        abstract_syntax="1." + "2" * 70,
+        transfer_syntaxes=("1.2.840.10008.1.2",),
+    )
+    rq = A_ASSOCIATE_RQ(
+        called_ae_title="SCP",
+        calling_ae_title="SCU",
+        presentation_contexts=(good, bad),
+        user_information=it.UserInformationItem(sub_items=()),
+    )
+    primitive = pp.A_ASSOCIATE.from_pdu(rq)
+    with caplog.at_level(logging.WARNING):
+        (cx,) = primitive.presentation_context_definition_list
+    assert (cx.context_id, cx.abstract_syntax) == (1, VERIFICATION)
+    assert "Could not read presentation context item" in caplog.text
+    assert primitive.presentation_context_definition_list[0] is cx  # read once
+
+
+def test_ac_contexts_take_the_abstract_syntaxes_given():
+    ac = A_ASSOCIATE_AC(
+        called_ae_title="SCP",
+        calling_ae_title="SCU",
+        presentation_contexts=(
+            it.PresentationContextItemAC(
+                context_id=1, result=0, transfer_syntax="1.2.840.10008.1.2"
+            ),
+            it.PresentationContextItemAC(context_id=3, result=3, transfer_syntax=None),
+        ),
+        user_information=it.UserInformationItem(sub_items=()),
+    )
+    primitive = pp.A_ASSOCIATE.from_pdu(ac, abstract_syntaxes={1: VERIFICATION})
+    first, second = primitive.presentation_context_definition_results_list
+    assert first.abstract_syntax == VERIFICATION
+    assert second.abstract_syntax is None
+
+
 def test_associate_rj():
     a = pp.A_ASSOCIATE()
     with pytest.raises(ValueError, match="rejection"):

@@ -587,3 +587,16 @@ def test_conversion_errors():
         to_rq_item(build_context(CT))
     with pytest.raises(ValueError, match="negotiated context"):
         to_ac_item(_rq(1, CT, [IMPLICIT]))
+
+
+def test_remembered_uids_are_bounded():
+    # UIDs are built once per distinct string, but a peer that keeps sending
+    # new ones must not grow the memory without limit.
+    from dicomnet import presentation
+
+    presentation._UIDS.clear()
+    first = build_context("1.2.3.999").abstract_syntax
+    assert build_context("1.2.3.999").abstract_syntax is first
+    for n in range(presentation._MAX_CACHED_UIDS + 10):
+        assert build_context(f"1.2.3.{n}").abstract_syntax == f"1.2.3.{n}"
+    assert len(presentation._UIDS) <= presentation._MAX_CACHED_UIDS

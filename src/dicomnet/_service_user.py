@@ -624,7 +624,7 @@ class ServiceUser:
         leaves this end as it was: the negotiation judges the PDU itself.
         """
         try:
-            primitive = A_ASSOCIATE.from_pdu(pdu)
+            primitive = A_ASSOCIATE.from_pdu(pdu, abstract_syntaxes=abstract_syntaxes)
         except (TypeError, ValueError, UserWarning) as exc:
             _LOGGER.warning("Could not read the %s: %s", type(pdu).__name__, exc)
             return
@@ -638,11 +638,6 @@ class ServiceUser:
                 # Our request was made from our contexts: keep them, with the
                 # roles we proposed (pynetdicom shows the same).
                 primitive.presentation_context_definition_list = list(self._contexts)
-        uids = abstract_syntaxes or {}
-        for cx in primitive.presentation_context_definition_results_list:
-            uid = uids.get(cx.context_id or 0)
-            if cx.abstract_syntax is None and uid is not None:
-                cx.abstract_syntax = uid
         self._length = self._uid = self._version = None
         self._extended = []
         for item in primitive.user_information:

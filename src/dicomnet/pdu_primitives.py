@@ -15,7 +15,7 @@ AE titles and UIDs are checked with ``dicomnet._config.VALIDATORS["AE"]`` and
 from __future__ import annotations
 
 import logging
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from pydicom import config
 from pydicom.uid import UID
@@ -46,6 +46,8 @@ from dicomnet.presentation import (
 from dicomnet.ul.items import (
     DICOM_APPLICATION_CONTEXT_NAME,
     ApplicationContextItem,
+    PresentationContextItemAC,
+    PresentationContextItemRQ,
     UserInformationItem,
 )
 from dicomnet.ul.pdu import A_ABORT as A_ABORT_PDU
@@ -56,6 +58,9 @@ from dicomnet.ul.pdu import (
     P_DATA_TF,
     PDV,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
 
 __all__ = [
     "A_ABORT",
@@ -124,6 +129,28 @@ def _only(items: object, kind: type | tuple[type, ...], name: str) -> list[Any]:
     return kept
 
 
+_Item = TypeVar("_Item", PresentationContextItemRQ, PresentationContextItemAC)
+
+
+def _read(
+    items: Sequence[_Item], convert: Callable[[_Item], PresentationContext]
+) -> list[PresentationContext]:
+    """Convert received context items; one that cannot be is logged and skipped.
+
+    The negotiation judged the PDU itself (an RQ item that does not convert
+    was refused there); the primitive only shows what arrived.
+    """
+    contexts = []
+    for item in items:
+        try:
+            contexts.append(convert(item))
+        except (TypeError, ValueError, UserWarning) as exc:  # noqa: PERF203  (rare)
+            _LOGGER.warning(
+                "Could not read presentation context item %r: %s", item, exc
+            )
+    return contexts
+
+
 class A_ASSOCIATE(Primitive):  # noqa: N801  (PS3.8 name)
     """The A-ASSOCIATE primitive (PS3.8 7.1.1): request, indication, response.
 
@@ -147,6 +174,11 @@ class A_ASSOCIATE(Primitive):  # noqa: N801  (PS3.8 name)
         self._presentation_context_definition_results_list: list[
             PresentationContext
         ] = []
+        # A received PDU's context items, converted on first use: a storage
+        # SCU proposes a hundred contexts that few handlers ever look at.
+        self._unread: tuple[PresentationContextItemRQ, ...] | None = None
+        self._unread_results: tuple[PresentationContextItemAC, ...] | None = None
+        self._abstract_syntaxes: Mapping[int, str] = {}
 
     @property
     def mode(self) -> str:
@@ -285,12 +317,16 @@ class A_ASSOCIATE(Primitive):  # noqa: N801  (PS3.8 name)
     @property
     def presentation_context_definition_list(self) -> list[PresentationContext]:
         """Get or set the proposed contexts (PS3.8 7.1.1.13)."""
+        if self._unread is not None:
+            items, self._unread = self._unread, None
+            self._presentation_context_definition_list = _read(items, from_rq_item)
         return self._presentation_context_definition_list
 
     @presentation_context_definition_list.setter
     def presentation_context_definition_list(
         self, value: list[PresentationContext]
     ) -> None:
+        self._unread = None
         self._presentation_context_definition_list = _only(
             value, PresentationContext, "presentation_context_definition_list"
         )
@@ -300,12 +336,22 @@ class A_ASSOCIATE(Primitive):  # noqa: N801  (PS3.8 name)
         self,
     ) -> list[PresentationContext]:
         """Get or set the negotiated contexts (PS3.8 7.1.1.14)."""
+        if self._unread_results is not None:
+            items, self._unread_results = self._unread_results, None
+            contexts = _read(items, from_ac_item)
+            for cx in contexts:
+                # PS3.8 9.3.3.2: the AC does not repeat the abstract syntax.
+                uid = self._abstract_syntaxes.get(cx.context_id or 0)
+                if cx.abstract_syntax is None and uid is not None:
+                    cx.abstract_syntax = uid
+            self._presentation_context_definition_results_list = contexts
         return self._presentation_context_definition_results_list
 
     @presentation_context_definition_results_list.setter
     def presentation_context_definition_results_list(
         self, value: list[PresentationContext]
     ) -> None:
+        self._unread_results = None
         self._presentation_context_definition_results_list = _only(
             value, PresentationContext, "presentation_context_definition_results_list"
         )
@@ -370,7 +416,7 @@ class A_ASSOCIATE(Primitive):  # noqa: N801  (PS3.8 name)
             called_ae_title=self._called_ae_title,
             calling_ae_title=self._calling_ae_title,
             presentation_contexts=tuple(
-                to_rq_item(cx) for cx in self._presentation_context_definition_list
+                to_rq_item(cx) for cx in self.presentation_context_definition_list
             ),
             user_information=self._user_information_item(),
             application_context=self._application_context(),
@@ -388,7 +434,7 @@ class A_ASSOCIATE(Primitive):  # noqa: N801  (PS3.8 name)
             calling_ae_title=self._calling_ae_title,
             presentation_contexts=tuple(
                 to_ac_item(cx)
-                for cx in self._presentation_context_definition_results_list
+                for cx in self.presentation_context_definition_results_list
             ),
             user_information=self._user_information_item(),
             application_context=self._application_context(),
@@ -416,7 +462,10 @@ class A_ASSOCIATE(Primitive):  # noqa: N801  (PS3.8 name)
 
     @classmethod
     def from_pdu(
-        cls, pdu: A_ASSOCIATE_RQ | A_ASSOCIATE_AC | A_ASSOCIATE_RJ
+        cls,
+        pdu: A_ASSOCIATE_RQ | A_ASSOCIATE_AC | A_ASSOCIATE_RJ,
+        *,
+        abstract_syntaxes: Mapping[int, str] | None = None,
     ) -> A_ASSOCIATE:
         """Return the indication or confirmation primitive a PDU carries.
 
@@ -427,6 +476,9 @@ class A_ASSOCIATE(Primitive):  # noqa: N801  (PS3.8 name)
         ----------
         pdu : A_ASSOCIATE_RQ, A_ASSOCIATE_AC or A_ASSOCIATE_RJ
             The decoded PDU.
+        abstract_syntaxes : mapping of int to str, optional
+            An A-ASSOCIATE-AC's abstract syntaxes by context ID, which the AC
+            does not repeat (PS3.8 9.3.3.2), taken from the request.
 
         Returns
         -------
@@ -447,14 +499,11 @@ class A_ASSOCIATE(Primitive):  # noqa: N801  (PS3.8 name)
         subs = (primitive_from_item(sub) for sub in pdu.user_information.sub_items)
         primitive._user_information = [sub for sub in subs if sub is not None]
         if isinstance(pdu, A_ASSOCIATE_RQ):
-            primitive._presentation_context_definition_list = [
-                from_rq_item(item) for item in pdu.presentation_contexts
-            ]
+            primitive._unread = pdu.presentation_contexts
         else:
             primitive._result = 0
-            primitive._presentation_context_definition_results_list = [
-                from_ac_item(item) for item in pdu.presentation_contexts
-            ]
+            primitive._unread_results = pdu.presentation_contexts
+            primitive._abstract_syntaxes = abstract_syntaxes or {}
         return primitive
 
 

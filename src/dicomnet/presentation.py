@@ -50,6 +50,12 @@ __all__ = [
 
 #: PS3.5 9.1: a UID is at most 64 characters.
 _MAX_UID_LENGTH: Final = 64
+#: ``str`` -> :class:`UID` for the UIDs seen so far: a storage SCU proposes the
+#: same hundred-odd SOP classes and transfer syntaxes in every A-ASSOCIATE-RQ,
+#: and building a ``UID`` costs more than the rest of a context's negotiation.
+#: Bounded, so that a peer sending new UIDs cannot grow it without limit.
+_UIDS: Final[dict[str, UID]] = {}
+_MAX_CACHED_UIDS: Final = 4096
 
 _STATUS: Final[Mapping[int | None, str]] = {
     None: "Pending",
@@ -73,11 +79,17 @@ def _to_uid(value: object, name: str) -> UID:
         value = value.decode("ascii", errors="replace").rstrip("\0 ")
     if not isinstance(value, str):
         raise TypeError(f"'{name}' must be str, bytes or UID, not {type(value)!r}")
+    cached = _UIDS.get(value)
+    if cached is not None:
+        return cached
     if not value or len(value) > _MAX_UID_LENGTH:
         raise ValueError(f"Invalid '{name}' value {value!r}: must be 1 to 64 chars")
     # No pydicom validation warning: a peer's odd UID is tolerated on purpose
     # (see above), and a warning per context would flood the log.
-    return UID(value, validation_mode=config.IGNORE)
+    uid = UID(value, validation_mode=config.IGNORE)
+    if len(_UIDS) < _MAX_CACHED_UIDS:
+        _UIDS[str(value)] = uid
+    return uid
 
 
 def _check_role(value: object, name: str) -> bool | None:
@@ -421,15 +433,16 @@ def _answer(
     prefer_acceptor: bool,
 ) -> PresentationContext:
     """Negotiate one proposed context against the acceptor's configuration."""
+    # The proposal's values are UIDs already: copied without the setters.
     cx = PresentationContext()
-    cx.context_id = rq_cx.context_id
-    cx.abstract_syntax = rq_cx.abstract_syntax
+    cx._context_id = rq_cx.context_id  # noqa: SLF001  (same module)
+    cx._abstract_syntax = rq_cx.abstract_syntax  # noqa: SLF001
     # PS3.8 9.3.3.2: a rejected context still carries a transfer syntax
     # sub-item, whose value is not significant; send the first proposed one.
-    cx.transfer_syntax = rq_cx.transfer_syntax[:1]
+    cx._transfer_syntax = rq_cx.transfer_syntax[:1]  # noqa: SLF001
     cx._as_scu = cx._as_scp = False  # noqa: SLF001  (same module: negotiated state)
     if supported is None:
-        cx.result = ContextResult.ABSTRACT_SYNTAX_NOT_SUPPORTED
+        cx._result = int(ContextResult.ABSTRACT_SYNTAX_NOT_SUPPORTED)  # noqa: SLF001
         return cx
     syntax = _choose_syntax(
         rq_cx.transfer_syntax,
@@ -437,9 +450,9 @@ def _answer(
         prefer_acceptor=prefer_acceptor,
     )
     if syntax is None:
-        cx.result = ContextResult.TRANSFER_SYNTAXES_NOT_SUPPORTED
+        cx._result = int(ContextResult.TRANSFER_SYNTAXES_NOT_SUPPORTED)  # noqa: SLF001
         return cx
-    cx.transfer_syntax = [syntax]
+    cx._transfer_syntax = [syntax]  # noqa: SLF001
     outcome = SCP_SCU_ROLES[role or (None, None)][
         (supported.scu_role, supported.scp_role)
     ]
@@ -448,9 +461,9 @@ def _answer(
         # for either side. pynetdicom 3 then rejects the context as a user
         # rejection (PS3.8 Table 9-18, result 1) and sends no role item; we do
         # the same so that a requestor sees the same AC from both.
-        cx.result = ContextResult.USER_REJECTION
+        cx._result = int(ContextResult.USER_REJECTION)  # noqa: SLF001
         return cx
-    cx.result = ContextResult.ACCEPTANCE
+    cx._result = int(ContextResult.ACCEPTANCE)  # noqa: SLF001
     cx._as_scu, cx._as_scp = outcome[2], outcome[3]  # noqa: SLF001
     return cx
 
@@ -610,8 +623,13 @@ def to_ac_item(cx: PresentationContext) -> PresentationContextItemAC:
 
 def from_rq_item(item: PresentationContextItemRQ) -> PresentationContext:
     """Return the :class:`PresentationContext` an A-ASSOCIATE-RQ item proposes."""
-    cx = build_context(item.abstract_syntax, list(item.transfer_syntaxes))
+    # build_context's work without its argument forms: this runs for every
+    # context of every A-ASSOCIATE-RQ (a storage SCU proposes a hundred).
+    cx = PresentationContext()
     cx.context_id = item.context_id
+    cx._abstract_syntax = _to_uid(item.abstract_syntax, "abstract_syntax")  # noqa: SLF001  (same module)
+    syntaxes = [_to_uid(uid, "transfer_syntax") for uid in item.transfer_syntaxes]
+    cx._transfer_syntax = list(dict.fromkeys(syntaxes))  # noqa: SLF001
     return cx
 
 
@@ -619,9 +637,9 @@ def from_ac_item(item: PresentationContextItemAC) -> PresentationContext:
     """Return the result an A-ASSOCIATE-AC item carries (no abstract syntax)."""
     cx = PresentationContext()
     cx.context_id = item.context_id
-    cx.result = item.result
+    cx._result = item.result  # noqa: SLF001  (a decoded int, kept as sent)
     if item.transfer_syntax:
-        cx.add_transfer_syntax(item.transfer_syntax)
+        cx._transfer_syntax = [_to_uid(item.transfer_syntax, "transfer_syntax")]  # noqa: SLF001
     return cx
 
 

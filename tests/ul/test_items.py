@@ -406,6 +406,24 @@ def test_uid_with_trailing_padding_is_accepted(caplog, padding):
     assert "trailing padding" in caplog.text
 
 
+def test_padded_uid_is_warned_of_every_time(caplog):
+    # Well-formed UIDs are remembered once decoded; a padded one never is, so
+    # each request that carries it is logged.
+    for _ in range(2):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            decode_item(item(0x52, b"1.2.3.4\x00"))
+        assert "trailing padding" in caplog.text
+
+
+def test_remembered_uids_are_bounded():
+    from dicomnet.ul import _text
+
+    for n in range(_text._MAX_DECODED_UIDS + 10):
+        assert _text.decode_uid(f"1.2.{n}".encode(), field="test") == f"1.2.{n}"
+    assert len(_text._DECODED_UIDS) <= _text._MAX_DECODED_UIDS
+
+
 def test_uid_longer_than_64_is_accepted(caplog):
     uid = "1." + "2" * 70
     with caplog.at_level(logging.WARNING):

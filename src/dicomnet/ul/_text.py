@@ -28,6 +28,11 @@ UID_MAX_LENGTH = 64
 # spaces; some toolkits pad UIDs to even length with NUL (PS3.5 9.1 does so in
 # data sets, and the habit leaks into PDU items) or fill AE fields with NULs.
 _PADDING = b" \x00"
+#: Well-formed UIDs already decoded: an A-ASSOCIATE-RQ names the same transfer
+#: syntaxes in every context, and a storage SCU the same SOP classes in every
+#: request. Bounded, so that a peer sending new UIDs cannot grow it.
+_DECODED_UIDS: dict[bytes, str] = {}
+_MAX_DECODED_UIDS = 4096
 
 # PS3.5 6.2, AE VR: the default character repertoire without backslash (5CH)
 # and without control characters, i.e. bytes 20H-5BH and 5DH-7EH.
@@ -144,8 +149,12 @@ def decode_uid(raw: bytes, *, field: str) -> str:
     InvalidPDUParameterValueError
         The UID is empty or not ASCII.
     """
+    known = _DECODED_UIDS.get(raw)
+    if known is not None:
+        return known
     value = raw.rstrip(_PADDING)
-    if len(value) != len(raw):
+    padded = len(value) != len(raw)
+    if padded:
         # Tolerated: the NUL padding of data set UIDs (PS3.5 9.1) is a common
         # slip in PDU items; the padded and bare UIDs name the same thing.
         _LOGGER.warning("%s %r has trailing padding; ignored", field, raw)
@@ -157,6 +166,10 @@ def decode_uid(raw: bytes, *, field: str) -> str:
         # Tolerated: longer than PS3.5 allows, but still comparable; refusing
         # it would only break associations with the device that sent it.
         _LOGGER.warning("%s %r is longer than 64 characters", field, value)
+    elif not padded and len(_DECODED_UIDS) < _MAX_DECODED_UIDS:
+        # Only plain ones: a padded or overlong UID is still warned of each time.
+        _DECODED_UIDS[bytes(raw)] = text = value.decode("ascii")
+        return text
     return value.decode("ascii")
 
 
