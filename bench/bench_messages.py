@@ -9,6 +9,13 @@ is measured::
     .venv/bin/python bench/bench_messages.py --instructions   # callgrind: instructions per message
     .venv/bin/python bench/bench_messages.py --n 2000 --repeat 5 --only small
 
+With ``--core`` the same message bytes go instead, in 256 KiB chunks as the
+driver reads them, straight into an acceptor ``AssociationProtocol`` in this
+process: the sans-I/O core alone (framing, state machine, reassembly, command
+decoding), without sockets, threads, events or handlers::
+
+    .venv/bin/python bench/bench_messages.py --core --instructions
+
 Two measures:
 
 - **CPU us/msg**: the SCP process's user + system time over the timed messages
@@ -31,6 +38,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import _bench_common as common
@@ -53,6 +61,8 @@ WARM_UP = 20
 #: A successful C-STORE-RSP carries Status (0000,0900) = 0, Implicit VR LE.
 SUCCESS = struct.pack("<HHLH", 0, 0x0900, 2, 0)
 SIZES = {"small": 1000, "ct": 526000}
+#: The sync driver's read size (transport.sync._RECV_SIZE), for --core.
+CORE_READ = 256 * 1024
 
 
 def associate_rq() -> bytes:
@@ -132,6 +142,69 @@ def _send_all(sock: socket.socket, batch: list[list[bytes]]) -> None:
             raise RuntimeError("the SCP did not answer Success")
 
 
+def core(count: int, size: int) -> float:
+    """Feed ``count`` messages to an acceptor protocol here; return CPU seconds."""
+    from dicomnet.acse import AcceptorPolicy
+    from dicomnet.presentation import build_context
+    from dicomnet.protocol import AssociationProtocol, MessageReceived
+    from dicomnet.ul.connection import Role
+
+    protocol = AssociationProtocol(Role.ACCEPTOR)
+    protocol.transport_connected(0.0)
+    protocol.receive_data(associate_rq(), 0.0)
+    policy = AcceptorPolicy(
+        ae_title="BENCH",
+        supported_contexts=(build_context(CT_IMAGE_STORAGE, EXPLICIT_VR_LE),),
+        implementation_class_uid=RAW_IMPLEMENTATION_UID,
+    )
+    protocol.accept(policy, None, 0.0)
+    protocol.data_to_send()
+    while protocol.next_event() is not None:
+        pass
+    # One message's bytes, cut as the driver reads (256 KiB at most), fed
+    # ``count`` times: the same bytes objects, so building the input costs
+    # nothing per message.
+    one = b"".join(messages(1, size)[0])
+    chunks = [one[i : i + CORE_READ] for i in range(0, len(one), CORE_READ)]
+    received = 0
+    start = time.process_time()
+    for _ in range(count):
+        for chunk in chunks:
+            protocol.receive_data(chunk, 0.0)
+            while (event := protocol.next_event()) is not None:
+                received += isinstance(event, MessageReceived)
+    seconds = time.process_time() - start
+    if received != count:
+        raise RuntimeError(f"{received} of {count} messages received")
+    return seconds
+
+
+def core_instructions(count: int, size: int, out: Path) -> float:
+    """Run :func:`core` under callgrind in a child process; return its total."""
+    subprocess.run(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            f"--callgrind-out-file={out}",
+            sys.executable,
+            __file__,
+            "--core-child",
+            f"{count},{size}",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return _callgrind_total(out)
+
+
+def _callgrind_total(out: Path) -> float:
+    for line in out.read_text().splitlines():
+        if line.startswith(("totals:", "summary:")):
+            return float(line.split()[1])
+    raise RuntimeError("no totals in the callgrind output")
+
+
 def run(count: int, size: int, callgrind: Path | None = None) -> float:
     """Send ``count`` messages; return the SCP's CPU seconds (or instructions)."""
     port = common.free_port()
@@ -179,10 +252,7 @@ def run(count: int, size: int, callgrind: Path | None = None) -> float:
             scp.wait()
     if callgrind is None:
         return cpu
-    for line in callgrind.read_text().splitlines():
-        if line.startswith(("totals:", "summary:")):
-            return float(line.split()[1])
-    raise RuntimeError("no totals in the callgrind output")
+    return _callgrind_total(callgrind)
 
 
 def main() -> None:
@@ -193,7 +263,15 @@ def main() -> None:
     parser.add_argument(
         "--instructions", action="store_true", help="count instructions (callgrind)"
     )
+    parser.add_argument(
+        "--core", action="store_true", help="the sans-I/O core alone, in-process"
+    )
+    parser.add_argument("--core-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.core_child:
+        count, size = map(int, args.core_child.split(","))
+        core(count, size)
+        return
     common.compile_bytecode()
     print("\n".join(common.versions()))
     for name, size in SIZES.items():
@@ -201,17 +279,23 @@ def main() -> None:
             continue
         # The CT messages are 33 PDUs each: a tenth as many.
         count = args.n if name == "small" else max(1, args.n // 10)
+        what = "core" if args.core else "SCP"
         if args.instructions:
             with tempfile.TemporaryDirectory() as folder:
                 low, high = max(1, count // 4), count
-                first = run(low, size, Path(folder) / "low.out")
-                second = run(high, size, Path(folder) / "high.out")
+                if args.core:
+                    first = core_instructions(low, size, Path(folder) / "low.out")
+                    second = core_instructions(high, size, Path(folder) / "high.out")
+                else:
+                    first = run(low, size, Path(folder) / "low.out")
+                    second = run(high, size, Path(folder) / "high.out")
             per = (second - first) / (high - low)
-            print(f"{name:5s} ({size} B): {per:12,.0f} SCP instructions per message")
+            print(f"{name:5s} ({size} B): {per:12,.0f} {what} instructions per message")
             continue
-        cpus = sorted(run(count, size) / count * 1e6 for _ in range(args.repeat))
+        measure = core if args.core else run
+        cpus = sorted(measure(count, size) / count * 1e6 for _ in range(args.repeat))
         print(
-            f"{name:5s} ({size} B): SCP CPU per message min {cpus[0]:6.1f} us, "
+            f"{name:5s} ({size} B): {what} CPU per message min {cpus[0]:6.1f} us, "
             f"median {cpus[len(cpus) // 2]:6.1f} us ({args.repeat} runs of {count})"
         )
 

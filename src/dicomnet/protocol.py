@@ -486,13 +486,16 @@ class AssociationProtocol:
         ul = self._ul
         while (event := ul.next_event()) is not None:
             try:
-                self._dispatch(event, now)
+                if type(event) is DataIndication:  # the P-DATA path, first
+                    self._receive_pdata(event)
+                else:
+                    self._dispatch(event, now)
             except RemoteProtocolError as exc:  # noqa: PERF203  (rare; aborts)
                 self._abort_for(exc, now)
 
     def _dispatch(self, event: ULEvent, now: float) -> None:
         events = self._events
-        if isinstance(event, DataIndication):
+        if isinstance(event, DataIndication):  # pragma: no cover - _pump's fast path
             self._receive_pdata(event)
         elif isinstance(event, AssociateIndication):
             self._rq = event.pdu
@@ -541,7 +544,8 @@ class AssociationProtocol:
             return
         if self.report_pdata:
             self._events.append(PDataReceived(pdu=event.pdu))
-        dimse.receive(event.pdu)
+        if not dimse.receive(event.pdu):
+            return  # the message goes on in later PDUs
         while (message := dimse.next_message()) is not None:
             request = message.primitive
             if isinstance(request, C_CANCEL) and not message.is_response:

@@ -127,13 +127,19 @@ class DimseConnection:
         self._messages: deque[DimseMessage] = deque()
         self._message_id = _LAST_MESSAGE_ID
 
-    def receive(self, pdu: P_DATA_TF) -> None:
+    def receive(self, pdu: P_DATA_TF) -> bool:
         """Take a received P-DATA-TF; completed messages queue for :meth:`next_message`.
 
         Parameters
         ----------
         pdu : P_DATA_TF
             The PDU of a P-DATA indication.
+
+        Returns
+        -------
+        bool
+            Whether it completed a message (most PDUs of a large data set
+            do not, and then there is nothing to ask :meth:`next_message`).
 
         Raises
         ------
@@ -142,10 +148,12 @@ class DimseConnection:
         InvalidMessageError
             A command set is malformed or a message breaks PS3.7.
         """
+        completed = False
         for pdv in pdu.pdvs:
             received = self._assembler.feed(pdv)
             if received is None:
                 continue
+            completed = True
             try:
                 primitive = from_command(received.command, received.data)
                 _, is_response = message_kind(received.command)
@@ -165,6 +173,7 @@ class DimseConnection:
                     sink=received.sink,
                 )
             )
+        return completed
 
     def next_message(self) -> DimseMessage | None:
         """Return the next completed message, or None."""

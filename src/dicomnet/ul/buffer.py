@@ -151,9 +151,15 @@ class ReceiveBuffer:
         first = self._chunks[0]
         start = self._offset
         if type(first) is bytes and len(first) - start >= needed:
-            # Fast path: the PDU lies inside one received chunk.
-            pdu = memoryview(first)[start : start + needed]
-            self._consume_first(needed)
+            # Fast path: the PDU lies inside one received chunk, which is
+            # consumed here rather than by _consume_first (the P-DATA path).
+            end = start + needed
+            pdu = memoryview(first)[start:end]
+            if end < len(first):
+                self._offset = end
+            else:
+                self._chunks.popleft()
+                self._offset = 0
         else:
             pdu = memoryview(self._take(needed))
         self._size -= needed

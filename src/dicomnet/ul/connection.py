@@ -290,7 +290,11 @@ class UpperLayer:
         """Run every whole PDU in the buffer through the state machine."""
         machine = self._machine
         buffer = self._buffer
-        while accepts_data(machine.state):
+        while True:
+            state = machine.state
+            # Sta6 (the P-DATA path) accepts data: no call needed to know it.
+            if state is not _STA6 and not accepts_data(state):
+                return
             try:
                 raw = buffer.next_pdu()
             except RemoteProtocolError as exc:
@@ -314,6 +318,8 @@ class UpperLayer:
 #: The PDU type byte of a P-DATA-TF (PS3.8 9.3.5), as a plain int: it is
 #: compared with the first byte of every received PDU.
 _P_DATA_TF: Final = int(PDUType.P_DATA_TF)
+#: A module constant: cheaper to read than ``State.STA6`` (see ul.fsm).
+_STA6: Final = State.STA6
 
 
 def _classify(raw: memoryview) -> tuple[Event, Payload]:

@@ -144,6 +144,20 @@ class P_DATA_TF:  # noqa: N801
     pdvs: tuple[PDV, ...]
 
 
+# The receive path builds one PDV and one P_DATA_TF per PDU. A frozen
+# dataclass's __init__ stores each field with object.__setattr__, and a
+# NamedTuple's __new__ is a Python function; creating the object and storing
+# through the slot descriptor (or tuple.__new__) is the same work without the
+# Python-level call: P_DATA_TF 275 -> 115 ns, PDV 200 -> 140 ns (timeit,
+# CPython 3.11). The house style keeps per-fragment objects off that path;
+# this keeps the typed PDU at the lowest cost.
+_new_object: Final = object.__new__
+_new_tuple: Final = tuple.__new__
+_set_pdvs: Final[Callable[[P_DATA_TF, tuple[PDV, ...]], None]] = P_DATA_TF.__dict__[
+    "pdvs"
+].__set__
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class A_RELEASE_RQ:  # noqa: N801
     """A-RELEASE-RQ PDU (PS3.8 9.3.6)."""
@@ -192,6 +206,11 @@ _FOUR_BYTES: Final = Struct(">BBBB")
 # (1, PS3.8 E.2); the item length counts the last two and the fragment.
 _PDV_HEADER: Final = Struct(">LBB")
 _PDV_OVERHEAD: Final = _PDV_HEADER.size - 4
+# A P-DATA-TF holding one PDV: the PDU header, the PDV item's 4-byte length,
+# then its context ID, message control header and data (PS3.8 9.3.5).
+_SINGLE_PDV_OFFSET: Final = HEADER_LENGTH + 4
+_SINGLE_PDV_DATA: Final = HEADER_LENGTH + _PDV_HEADER.size
+_SINGLE_PDV_MIN: Final = _SINGLE_PDV_DATA
 
 
 # -- decoding ------------------------------------------------------------------------
@@ -339,9 +358,24 @@ def decode_p_data_tf(view: memoryview) -> P_DATA_TF:
     # PS3.8 9.3.5: one or more PDV items. The hot path: one unpack and one
     # memoryview slice per PDV, never a copy of the fragment.
     unpack = _PDV_HEADER.unpack_from
+    end = len(view)
+    if end >= _SINGLE_PDV_MIN:
+        length, context_id, control = unpack(view, HEADER_LENGTH)
+        if (
+            length == end - _SINGLE_PDV_OFFSET
+            and length >= _PDV_OVERHEAD
+            and context_id & 1
+        ):
+            # One PDV filling the PDU, as most senders send: no list to build.
+            # Anything else takes the general loop, which says what is wrong.
+            # PDV(...) and P_DATA_TF(pdvs=...) without their Python-level
+            # constructors (see _new_object).
+            pdv = _new_tuple(PDV, (context_id, control, view[_SINGLE_PDV_DATA:]))
+            pdu: P_DATA_TF = _new_object(P_DATA_TF)
+            _set_pdvs(pdu, (pdv,))
+            return pdu
     pdvs: list[PDV] = []
     offset = HEADER_LENGTH
-    end = len(view)
     while offset < end:
         if end - offset < _PDV_HEADER.size:
             raise InvalidPDUParameterValueError("truncated PDV item header")
