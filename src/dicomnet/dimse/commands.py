@@ -161,6 +161,14 @@ _GROUP_LENGTH_SIZE: Final = _GROUP_LENGTH.size
 _UNKNOWN_KEY: Final = re.compile(r"\(0000,([0-9A-F]{4})\)")
 
 
+# Module constants for the per-element and per-message tests: an enum member
+# read as ``_Kind.US`` costs a class attribute lookup (~130 ns on CPython
+# 3.11), a module global ~17 ns.
+_KIND_US: Final = _Kind.US
+_KIND_UI: Final = _Kind.UI
+_NULL_DATA_SET: Final = int(CommandDataSetType.NULL)
+
+
 def keyword_for_element(element: int) -> str:
     """Return the key :func:`decode_command` uses for element ``(0000,element)``.
 
@@ -294,7 +302,7 @@ def decode_command(data: bytes | bytearray | memoryview) -> dict[str, CommandVal
         entry = by_element.get(element)
         if entry is None:
             fields[f"(0000,{element:04X})"] = raw[offset:stop]
-        elif entry[1] is _Kind.US and length == 2:  # most elements: inline
+        elif entry[1] is _KIND_US and length == 2:  # most elements: inline
             fields[entry[0]] = raw[offset] | raw[offset + 1] << 8
         else:
             value = _VALUE_DECODERS[entry[1]](raw[offset:stop], entry[0])
@@ -326,7 +334,7 @@ def has_data_set(fields: Mapping[str, CommandValue]) -> bool:
     value = fields.get("CommandDataSetType")
     if not isinstance(value, int):
         raise InvalidMessageError(f"CommandDataSetType is {value!r}")
-    return value != CommandDataSetType.NULL
+    return value != _NULL_DATA_SET
 
 
 # -- encoding ------------------------------------------------------------------------
@@ -348,7 +356,7 @@ def _int_list(value: CommandValue) -> list[int]:
 def _text_value(value: CommandValue, kind: _Kind) -> bytes:
     if not isinstance(value, str):
         raise LocalProtocolError(f"{value!r} is not a str")
-    if kind is _Kind.UI:
+    if kind is _KIND_UI:
         try:
             encoded = value.encode("ascii")
         except UnicodeEncodeError as exc:

@@ -53,6 +53,9 @@ __all__ = [
     "to_command",
 ]
 
+#: Read for every message sent: module constants, cheaper than enum members.
+_DATA_SET_PRESENT: Final = CommandDataSetType.PRESENT
+_NULL_DATA_SET: Final = CommandDataSetType.NULL
 _T = TypeVar("_T")
 _P = TypeVar("_P", bound="DimsePrimitive")
 _US_MAX: Final = 0xFFFF
@@ -608,11 +611,11 @@ def to_command(
     if external_data:
         if data_name is None:
             raise LocalProtocolError(f"{primitive.msg_type} carries no data set")
-        fields["CommandDataSetType"] = CommandDataSetType.PRESENT
+        fields["CommandDataSetType"] = _DATA_SET_PRESENT
         return fields, None
     data: BytesIO | None = getattr(primitive, data_name) if data_name else None
     fields["CommandDataSetType"] = (
-        CommandDataSetType.NULL if data is None else CommandDataSetType.PRESENT
+        _NULL_DATA_SET if data is None else _DATA_SET_PRESENT
     )
     return fields, None if data is None else data.getvalue()
 
