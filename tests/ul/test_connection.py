@@ -713,3 +713,16 @@ def test_data_to_send_parts_hand_out_the_payload_uncopied(pair: ULPair) -> None:
     assert pair.requestor.data_to_send_parts() == []
     pair.requestor.send(_P_DATA_TF(pdvs=(_PDV(1, 0x02, payload),)), 0.0)
     assert pair.requestor.data_to_send() == b"".join(bytes(p) for p in parts)
+
+
+def test_malformed_release_request_is_a_provider_abort(clock, drive):
+    # A whole PDU that frames but does not decode (an A-RELEASE-RQ whose body
+    # is not the four reserved bytes of PS3.8 9.3.6) is Evt19: AA-8 answers
+    # A-ABORT (provider, invalid parameter value) and the ARTIM timer starts.
+    ul = drive.to(State.STA6, clock)
+    ul.receive_data(b"\x05\x00\x00\x00\x00\x06" + bytes(6), clock.now)
+    assert ul.state is State.STA13
+    (indication,) = drive.drain(ul)
+    assert isinstance(indication, ProviderAbortIndication)
+    assert indication.reason == AbortReason.INVALID_PDU_PARAMETER_VALUE
+    assert ul.data_to_send() == b"\x07\x00\x00\x00\x00\x04\x00\x00\x02\x06"

@@ -488,3 +488,11 @@ def test_user_identity_type_outside_1_to_5_is_kept():
 def test_unencodable_value_is_a_local_error(value):
     with pytest.raises(LocalProtocolError):
         encode_item(value)
+
+
+def test_uid_decodes_from_any_bytes_like():
+    from dicomnet.ul import _text
+
+    assert _text.decode_uid(bytearray(b"1.2.840.10008.1.1"), field="test") == (
+        "1.2.840.10008.1.1"
+    )

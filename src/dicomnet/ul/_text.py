@@ -149,7 +149,8 @@ def decode_uid(raw: bytes, *, field: str) -> str:
     InvalidPDUParameterValueError
         The UID is empty or not ASCII.
     """
-    known = _DECODED_UIDS.get(raw)
+    # Only bytes are looked up: a bytearray is not hashable.
+    known = _DECODED_UIDS.get(raw) if type(raw) is bytes else None
     if known is not None:
         return known
     value = raw.rstrip(_PADDING)
@@ -166,9 +167,9 @@ def decode_uid(raw: bytes, *, field: str) -> str:
         # Tolerated: longer than PS3.5 allows, but still comparable; refusing
         # it would only break associations with the device that sent it.
         _LOGGER.warning("%s %r is longer than 64 characters", field, value)
-    elif not padded and len(_DECODED_UIDS) < _MAX_DECODED_UIDS:
+    elif not padded and type(raw) is bytes and len(_DECODED_UIDS) < _MAX_DECODED_UIDS:
         # Only plain ones: a padded or overlong UID is still warned of each time.
-        _DECODED_UIDS[bytes(raw)] = text = value.decode("ascii")
+        _DECODED_UIDS[raw] = text = value.decode("ascii")
         return text
     return value.decode("ascii")
 
