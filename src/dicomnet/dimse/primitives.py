@@ -594,29 +594,36 @@ def to_command(
     if command is None:
         raise LocalProtocolError(f"{primitive.msg_type} has no response")
     names, data_name, mandatory = _layout(cls, response=response)
+    fields: dict[str, CommandValue] = {"CommandField": command}
+    loaders = _loaders(cls)
+    held = primitive.__dict__
+    for name in names:
+        loader = loaders.get(name)
+        # A validating field's value, read as _Field.__get__ reads it: this
+        # runs for every field of every message sent, and the descriptor call
+        # costs more than the lookup.
+        value = (
+            held.get(loader.slot) if loader is not None else getattr(primitive, name)
+        )
+        if value is not None:
+            fields[name] = value
     missing = [
         name
         for name in mandatory
-        if getattr(primitive, name) is None
+        if name not in fields
+        and (name in names or getattr(primitive, name) is None)
         and not (external_data and name == data_name)
     ]
     if missing:
         kind = "response" if response else "request"
         raise LocalProtocolError(f"{primitive.msg_type} {kind} without {missing}")
-    fields: dict[str, CommandValue] = {"CommandField": command}
-    for name in names:
-        value = getattr(primitive, name)
-        if value is not None:
-            fields[name] = value
     if external_data:
         if data_name is None:
             raise LocalProtocolError(f"{primitive.msg_type} carries no data set")
         fields["CommandDataSetType"] = _DATA_SET_PRESENT
         return fields, None
     data: BytesIO | None = getattr(primitive, data_name) if data_name else None
-    fields["CommandDataSetType"] = (
-        _NULL_DATA_SET if data is None else _DATA_SET_PRESENT
-    )
+    fields["CommandDataSetType"] = _NULL_DATA_SET if data is None else _DATA_SET_PRESENT
     return fields, None if data is None else data.getvalue()
 
 
