@@ -7,6 +7,7 @@ and receives the job's and the Printer's N-EVENT-REPORTs.
 
 from __future__ import annotations
 
+import logging
 import queue
 from collections.abc import Iterator
 from typing import Any
@@ -93,7 +94,17 @@ def peers() -> Iterator[Peers]:
     both.close()
 
 
-def test_pynetdicom_prints_with_a_job_and_an_annotation(peers: Peers) -> None:
+#: pynetdicom's requestor runs a reactor thread that can take the response its
+#: ``send_*()`` method is waiting for (pynetdicom issue #875, "Received
+#: unexpected ... service message"); that association then ends in a DIMSE
+#: timeout. A scenario that shows this signature in pynetdicom's log is run
+#: again on a fresh pair; nothing else is retried.
+PEER_RACE = "Received unexpected"
+ATTEMPTS = 3
+
+
+def print_with_a_job_and_an_annotation(peers: Peers) -> dict[str, Any]:
+    """The pynetdicom side of a print with a job and an annotation."""
     assoc = peers.associate()
     session_uid = str(generate_uid(prefix=None))
     assoc.send_n_create(
@@ -133,18 +144,46 @@ def test_pynetdicom_prints_with_a_job_and_an_annotation(peers: Peers) -> None:
         [0x2000001E], PrinterConfigurationRetrieval, pm.PRINTER_CONFIGURATION_INSTANCE
     )
     assoc.release()
+    return {
+        "annotated": annotated,
+        "printed": printed,
+        "action_reply": action_reply,
+        "job_event": job_event,
+        "config_status": config_status,
+        "config": config,
+    }
 
-    assert annotated.Status == 0x0000
-    assert printed.Status == 0x0000
-    (job,) = action_reply[0x21000500].value
+
+def test_pynetdicom_prints_with_a_job_and_an_annotation(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    for attempt in range(1, ATTEMPTS + 1):
+        caplog.clear()
+        peers = Peers()
+        try:
+            with caplog.at_level(logging.WARNING, logger="pynetdicom"):
+                outcome = print_with_a_job_and_an_annotation(peers)
+        except Exception:
+            if PEER_RACE in caplog.text and attempt < ATTEMPTS:
+                continue
+            raise
+        finally:
+            peers.close()
+        if PEER_RACE not in caplog.text or attempt == ATTEMPTS:
+            break
+    films = peers.films
+
+    assert outcome["annotated"].Status == 0x0000
+    assert outcome["printed"].Status == 0x0000
+    (job,) = outcome["action_reply"][0x21000500].value
     assert job.ReferencedSOPClassUID == PrintJob
-    sop_class, event_type, info = job_event
+    sop_class, event_type, info = outcome["job_event"]
     assert (sop_class, event_type) == (PrintJob, pm.JOB_DONE)
     assert info.ExecutionStatusInfo == "NORMAL"
-    assert peers.films[0].annotations == ((1, "WARD 7"),)
-    assert peers.films[0].job_uid == job.ReferencedSOPInstanceUID
-    assert config_status.Status == 0x0000
-    assert config.PrinterConfigurationSequence[0].MemoryBitDepth == 16
+    assert films[0].annotations == ((1, "WARD 7"),)
+    assert films[0].job_uid == job.ReferencedSOPInstanceUID
+    assert outcome["config_status"].Status == 0x0000
+    assert outcome["config"].PrinterConfigurationSequence[0].MemoryBitDepth == 16
 
 
 def test_pynetdicom_hears_the_printer(peers: Peers) -> None:
