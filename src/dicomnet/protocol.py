@@ -486,16 +486,13 @@ class AssociationProtocol:
         ul = self._ul
         while (event := ul.next_event()) is not None:
             try:
-                if type(event) is DataIndication:  # the P-DATA path, first
-                    self._receive_pdata(event)
-                else:
-                    self._dispatch(event, now)
+                self._dispatch(event, now)
             except RemoteProtocolError as exc:  # noqa: PERF203  (rare; aborts)
                 self._abort_for(exc, now)
 
     def _dispatch(self, event: ULEvent, now: float) -> None:
         events = self._events
-        if isinstance(event, DataIndication):  # pragma: no cover - _pump's fast path
+        if isinstance(event, DataIndication):  # the P-DATA path, first
             self._receive_pdata(event)
         elif isinstance(event, AssociateIndication):
             self._rq = event.pdu
